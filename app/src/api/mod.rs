@@ -1,0 +1,31 @@
+//! Server functions: each checks the caller, calls the domain and maps errors. Thin on purpose.
+
+use crate::error::AppError;
+use crate::model::{RuntimeRow, UserView};
+use leptos::prelude::*;
+
+pub mod tokens;
+pub use tokens::*;
+
+/// The signed-in user and their accounts, for the toolbar.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<UserView, AppError> {
+    use crate::ssr::{auth, state, store};
+    let user = auth::require_user().await?;
+    let accounts = store::accounts_of_user(&state().pool, user.id).await?;
+    Ok(UserView {
+        id: user.id,
+        initials: crate::model::initials(&user.display_name),
+        email: user.email,
+        display_name: user.display_name,
+        accounts,
+    })
+}
+
+/// Every runtime the caller can reach, across all their accounts.
+#[server(endpoint = "runtimes")]
+pub async fn list_runtimes() -> Result<Vec<RuntimeRow>, AppError> {
+    use crate::ssr::{auth, state, store};
+    let user = auth::require_user().await?;
+    Ok(store::runtimes_for_user(&state().pool, user.id).await?)
+}

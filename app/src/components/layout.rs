@@ -1,0 +1,146 @@
+//! The signed-in shell: toolbar (product, accounts, notifications bell, avatar menu) around a
+//! page, and the data the pages below share: the token rows, one-time notices, a refresh signal.
+
+use crate::api::{get_me, list_tokens, take_flash};
+use crate::components::menu::MenuButton;
+use crate::error::AppError;
+use crate::model::{TokenRow, UserView};
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
+
+/// Shared by the toolbar and the token page; `refresh` is bumped after every change.
+#[derive(Clone, Copy)]
+pub struct PageData {
+    pub tokens: Resource<Result<Vec<TokenRow>, AppError>>,
+    pub refresh: RwSignal<u32>,
+}
+
+pub fn use_page_data() -> PageData {
+    expect_context::<PageData>()
+}
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    let location = use_location();
+    let refresh = RwSignal::new(0u32);
+    let key = move || (location.pathname.get(), refresh.get());
+    let tokens = Resource::new(key, |_| list_tokens());
+    let flash = Resource::new(key, |_| take_flash());
+    provide_context(PageData { tokens, refresh });
+
+    view! {
+        <header class="toolbar">
+            <a class="brand" href="/git-personal-access-tokens">
+                <img src="/favicon.svg" alt="" width="24" height="24"/>
+                <span>"gitpat"</span>
+            </a>
+            <Transition fallback=|| ()>
+                {move || {
+                    me.get()
+                        .map(|r| match r {
+                            Ok(user) => view! { <UserTools user/> }.into_any(),
+                            Err(_) => view! { <a class="button" href="/login">"Sign in"</a> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </header>
+        <Transition fallback=|| ()>
+            {move || {
+                flash
+                    .get()
+                    .and_then(|f| f.ok().flatten())
+                    .map(|f| {
+                        if f.error {
+                            view! { <p class="flash alert error" role="alert">{f.text}</p> }.into_any()
+                        } else {
+                            view! { <p class="flash alert success" role="status">{f.text}</p> }.into_any()
+                        }
+                    })
+            }}
+        </Transition>
+        <Outlet/>
+    }
+}
+
+#[component]
+fn UserTools(user: UserView) -> impl IntoView {
+    let accounts = user.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>().join(" · ");
+    let initials = user.initials.clone();
+    view! {
+        <div class="toolbar-tools">
+            <span class="accounts" title="Your accounts">{accounts}</span>
+            <NotificationsBell/>
+            <MenuButton label="Account menu" menu_id="avatar-menu" button_class="avatar" face=move || initials>
+                <li role="none" class="menu-header">
+                    <strong>{user.display_name.clone()}</strong>
+                    <span>{user.email.clone()}</span>
+                </li>
+                <li role="none">
+                    <a role="menuitem" href="/git-personal-access-tokens">"Git Personal Access Token"</a>
+                </li>
+                <li role="none">
+                    <form method="post" action="/logout">
+                        <button role="menuitem" type="submit">"Log out"</button>
+                    </form>
+                </li>
+            </MenuButton>
+        </div>
+    }
+}
+
+/// The bell: how many runtimes have an invalid or expired token (hidden ones excluded), and a
+/// menu linking to each one's Add Token form.
+#[component]
+fn NotificationsBell() -> impl IntoView {
+    let data = use_page_data();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let rows: Vec<TokenRow> = data
+                    .tokens
+                    .get()
+                    .and_then(|r| r.ok())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(TokenRow::notifies)
+                    .collect();
+                let count = rows.len();
+                let items = if rows.is_empty() {
+                    view! { <li role="none" class="menu-empty">"No notifications"</li> }.into_any()
+                } else {
+                    rows.into_iter()
+                        .map(|r| {
+                            let href = format!("/git-personal-access-tokens/{}/add", r.runtime.id);
+                            view! {
+                                <li role="none">
+                                    <a role="menuitem" href=href>
+                                        <span>{r.runtime.name.clone()}</span>
+                                        <span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                };
+                view! {
+                    <MenuButton
+                        label=format!("Notifications: {count}")
+                        menu_id="notifications-menu"
+                        button_class="bell"
+                        face=move || view! {
+                            <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
+                                <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" fill="currentColor"/>
+                            </svg>
+                            <span class="badge" class:zero=count == 0 aria-hidden="true">{count}</span>
+                        }
+                    >
+                        {items}
+                    </MenuButton>
+                }
+            }}
+        </Transition>
+    }
+}

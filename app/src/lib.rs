@@ -1,0 +1,65 @@
+//! gitpat: the isomorphic crate. Routes, pages, components, shared types and server functions;
+//! server-only code lives in `ssr`, compiled only with the `ssr` feature.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated, which switches the
+    // menus from their no-JavaScript fallback to scripted behaviour (and lets tests wait for it).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gitpat.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Title formatter=|t: String| if t.is_empty() { "gitpat".to_string() } else { format!("{t} · gitpat") }/>
+        <div class="app" class:hydrated=move || hydrated.get() data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
+                        <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
+                        <ParentRoute path=path!("/git-personal-access-tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async>
+                            <Route path=path!("") view=|| () ssr=SsrMode::Async/>
+                            <Route path=path!("/:id/add") view=pages::drawers::AddTokenDrawer ssr=SsrMode::Async/>
+                            <Route path=path!("/:id/delete") view=pages::drawers::DeleteTokenDrawer ssr=SsrMode::Async/>
+                        </ParentRoute>
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </div>
+    }
+}

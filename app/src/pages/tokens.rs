@@ -1,0 +1,213 @@
+//! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
+//! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
+
+use crate::api::SetNotificationsHidden;
+use crate::components::layout::use_page_data;
+use crate::components::menu::MenuButton;
+use crate::model::{TokenRow, TokenStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_query_map;
+
+pub const HIDE_NOTIFICATIONS: &str = "Hide notifications";
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let data = use_page_data();
+    let query = use_query_map();
+    let account_filter = move || query.read().get("account").and_then(|a| a.parse::<i64>().ok());
+    let hide = ServerAction::<SetNotificationsHidden>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = hide.value().get() {
+            data.refresh.update(|v| *v += 1);
+        }
+    });
+
+    view! {
+        <Title text="Git Personal Access Tokens"/>
+        <main class="page">
+            <div class="page-head">
+                <h1>"Git Personal Access Tokens"</h1>
+                <p class="muted">
+                    "Authorize Git access for each GitOps Runtime you work with. You can use the same Git user token for several Runtimes, but each Runtime is authorized individually."
+                </p>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
+                {move || {
+                    data.tokens
+                        .get()
+                        .map(|r| match r {
+                            Ok(rows) => view! { <Banner rows=rows.clone()/> <RuntimeTable rows account=account_filter() hide/> }.into_any(),
+                            Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </main>
+        <Outlet/>
+    }
+}
+
+/// Alerts about tokens that need attention: invalid or expired (unless hidden), and expiring soon.
+#[component]
+fn Banner(rows: Vec<TokenRow>) -> impl IntoView {
+    let alerting: Vec<String> = rows.iter().filter(|r| r.notifies()).map(|r| r.runtime.name.clone()).collect();
+    let expiring = rows.iter().filter(|r| r.status == TokenStatus::Expiring).count();
+    view! {
+        {(!alerting.is_empty()).then(|| view! {
+            <div class="alert error banner" role="region" aria-label="Token alerts">
+                {format!(
+                    "{} GitOps Runtime{} {} an invalid or expired Git token: {}. Add a new token to restore access.",
+                    alerting.len(),
+                    if alerting.len() == 1 { "" } else { "s" },
+                    if alerting.len() == 1 { "has" } else { "have" },
+                    alerting.join(", ")
+                )}
+            </div>
+        })}
+        {(expiring > 0).then(|| view! {
+            <div class="alert warning banner" role="region" aria-label="Expiring tokens">
+                {format!("{expiring} token{} expire{} within 7 days.", if expiring == 1 { "" } else { "s" }, if expiring == 1 { "s" } else { "" })}
+            </div>
+        })}
+    }
+}
+
+/// The accounts present in the rows, in order, without repeats.
+fn accounts_of(rows: &[TokenRow]) -> Vec<(i64, String)> {
+    let mut seen = Vec::<(i64, String)>::new();
+    for r in rows {
+        if !seen.iter().any(|(id, _)| *id == r.runtime.account_id) {
+            seen.push((r.runtime.account_id, r.runtime.account_name.clone()));
+        }
+    }
+    seen
+}
+
+#[component]
+fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, hide: ServerAction<SetNotificationsHidden>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! {
+            <div class="empty card">
+                <h2>"No GitOps Runtimes yet"</h2>
+                <p>"You are not a member of an account with a GitOps Runtime. Ask your account admin to provision a Runtime or to add you to its account; it will then be listed here."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let accounts = accounts_of(&rows);
+    let shown: Vec<TokenRow> = rows
+        .into_iter()
+        .filter(|r| account.is_none_or(|a| a == r.runtime.account_id))
+        .collect();
+    let filter = (accounts.len() > 1).then(|| {
+        view! {
+            <nav class="filters" aria-label="Filter by account">
+                <a href="/git-personal-access-tokens" aria-current=account.is_none().then_some("page")>"All accounts"</a>
+                {accounts
+                    .into_iter()
+                    .map(|(id, name)| {
+                        view! {
+                            <a href=format!("/git-personal-access-tokens?account={id}") aria-current=(account == Some(id)).then_some("page")>
+                                {name}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+        }
+    });
+    view! {
+        {filter}
+        <div class="table-wrap card">
+            <table class="runtimes">
+                <caption class="sr-only">"GitOps Runtimes and their Git user tokens"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Runtime"</th>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Git provider"</th>
+                        <th scope="col">"Token status"</th>
+                        <th scope="col">"Token"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last validated"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {shown.into_iter().map(|r| view! { <RuntimeRowView row=r hide/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn date(d: chrono::DateTime<chrono::Utc>) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+#[component]
+fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> impl IntoView {
+    let id = row.runtime.id;
+    let name = row.runtime.name.clone();
+    let status = row.status;
+    let hidden = row.notifications_hidden;
+    let token = row.token.clone();
+    let error = token.as_ref().and_then(|t| t.last_error.clone());
+    view! {
+        <tr data-status=status.as_str()>
+            <th scope="row" class="runtime-name">
+                {name.clone()}
+                {hidden.then(|| view! {
+                    <span class="hidden-icon" role="img" aria-label="Notifications hidden" title="Notifications hidden">
+                        <svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><path fill="currentColor" d="M3.3 2.3 2 3.6l3.2 3.2A7 7 0 0 0 5 11v5l-2 2v1h13.2l3.2 3.2 1.3-1.3L3.3 2.3ZM12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66c-.6.14-1.17.37-1.7.67L19 16Z"/></svg>
+                    </span>
+                })}
+            </th>
+            <td>{row.runtime.account_name.clone()}</td>
+            <td class="provider">
+                <img src=row.runtime.provider.logo() alt="" width="18" height="18"/>
+                <span>{row.runtime.provider.label()}</span>
+            </td>
+            <td>
+                <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
+                {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
+            </td>
+            <td class="token-cell">
+                {token.clone().map(|t| view! {
+                    <span class="login">{t.provider_login.clone().unwrap_or_default()}</span>
+                    <span class="mono" aria-label=format!("token ending in {}", t.last4)>{format!("••••{}", t.last4)}</span>
+                    {(t.method == "oauth").then(|| view! { <span class="tag">"OAuth"</span> })}
+                    {(!t.shared_with.is_empty()).then(|| view! {
+                        <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
+                    })}
+                })}
+            </td>
+            <td>{token.as_ref().map(|t| t.expires_at.map(date).unwrap_or_else(|| "Never".into()))}</td>
+            <td>{token.as_ref().map(|t| t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string())}</td>
+            <td class="actions">
+                <a class="button primary small" href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
+                    "Add Token"
+                </a>
+                {token.is_some().then(|| view! {
+                    <a class="button danger small" href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
+                        "Delete Token"
+                    </a>
+                })}
+                <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face=|| "⋮">
+                    <li role="none">
+                        <ActionForm action=hide>
+                            <input type="hidden" name="runtime_id" value=id/>
+                            <input type="hidden" name="hidden" value=(!hidden).to_string()/>
+                            <button type="submit" role="menuitemcheckbox" aria-checked=hidden.to_string() class="switch-item">
+                                <span>{HIDE_NOTIFICATIONS}</span>
+                                <span class="switch" aria-hidden="true"></span>
+                            </button>
+                        </ActionForm>
+                    </li>
+                </MenuButton>
+            </td>
+        </tr>
+    }
+}

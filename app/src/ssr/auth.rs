@@ -1,0 +1,126 @@
+//! Who the caller is: password hashing, login verification and the session's user.
+
+use super::store::{self, UserRecord};
+use crate::error::AppError;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sqlx::SqlitePool;
+use std::sync::OnceLock;
+use tower_sessions::Session;
+
+/// Session key holding the signed-in user's id.
+pub const SESSION_USER_ID: &str = "user_id";
+
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// Hashes with argon2id on a blocking thread: a hash takes tens of milliseconds of CPU.
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    })
+    .await?
+}
+
+/// Verifies on a blocking thread. A malformed stored hash counts as a mismatch.
+pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
+    Ok(tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await?)
+}
+
+/// A hash of nothing in particular, verified against when the email is unknown so that an
+/// unknown email costs the same time as a wrong password.
+async fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return h.clone();
+    }
+    let h = hash_password("gitpat-timing-equalizer".into())
+        .await
+        .unwrap_or_default();
+    DUMMY.get_or_init(|| h).clone()
+}
+
+/// Checks an email and password. `None` both for an unknown email and for a wrong password;
+/// the difference is logged at debug level only.
+pub async fn verify_login(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<Option<UserRecord>> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_LEN || email.len() > 320 {
+        return Ok(None);
+    }
+    let user = store::user_by_email(pool, email.trim()).await?;
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => dummy_hash().await,
+    };
+    let ok = verify_password(password.to_owned(), hash).await?;
+    match user {
+        Some(u) if ok => Ok(Some(u)),
+        Some(_) => {
+            tracing::debug!("login refused: wrong password");
+            Ok(None)
+        }
+        None => {
+            tracing::debug!("login refused: unknown email");
+            Ok(None)
+        }
+    }
+}
+
+/// Starts a signed-in session: a fresh id, so an id planted before login is worthless after it.
+pub async fn log_in(session: &Session, user_id: i64) -> anyhow::Result<()> {
+    session.cycle_id().await?;
+    session.insert(SESSION_USER_ID, user_id).await?;
+    Ok(())
+}
+
+/// Ends the session and deletes it from the store.
+pub async fn log_out(session: &Session) -> anyhow::Result<()> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The signed-in user of this session, if any.
+pub async fn session_user(session: &Session, pool: &SqlitePool) -> anyhow::Result<Option<UserRecord>> {
+    let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
+        return Ok(None);
+    };
+    Ok(store::user_by_id(pool, id).await?)
+}
+
+/// For server functions: the signed-in user, or `Unauthorized`.
+pub async fn require_user() -> Result<UserRecord, AppError> {
+    let session: Session = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::internal("session extraction failed", e))?;
+    let state = super::state();
+    session_user(&session, &state.pool)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_salted_and_verify() {
+        let a = hash_password("correct horse".into()).await.unwrap();
+        let b = hash_password("correct horse".into()).await.unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password("correct horse".into(), a.clone()).await.unwrap());
+        assert!(!verify_password("wrong".into(), a).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
+    }
+}

@@ -1,0 +1,66 @@
+//! One-time messages across a redirect, kept in the session (never in the URL, where anyone
+//! could craft one), and the finishing step every mutating server function shares: it works the
+//! same with JavaScript (the page navigates) and without (the browser follows a redirect).
+
+use crate::error::AppError;
+use crate::model::Flash;
+use tower_sessions::Session;
+
+const FLASH_KEY: &str = "flash";
+
+async fn session() -> Option<Session> {
+    leptos_axum::extract::<Session>().await.ok()
+}
+
+/// Whether this server-function call is a plain HTML form post (no JavaScript).
+pub async fn is_plain_form() -> bool {
+    leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| h.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// The caller's address, for the audit trail.
+pub async fn client_addr() -> Option<String> {
+    use axum::extract::ConnectInfo;
+    leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(a)| a.ip().to_string())
+}
+
+pub async fn set(flash: Flash) {
+    if let Some(s) = session().await {
+        if let Err(e) = s.insert(FLASH_KEY, flash).await {
+            tracing::warn!(error = %e, "could not keep a flash message");
+        }
+    }
+}
+
+pub async fn take() -> Option<Flash> {
+    let s = session().await?;
+    s.remove::<Flash>(FLASH_KEY).await.ok().flatten()
+}
+
+/// Ends a mutating server function: on success a notice for the next page (and, for a plain
+/// form, a redirect to `ok_to`); on failure of a plain form, the error as a notice on the form
+/// it came from (leptos_axum redirects back to the Referer).
+pub async fn finish<T>(
+    result: Result<T, AppError>,
+    ok_text: impl FnOnce(&T) -> String,
+    ok_to: &str,
+) -> Result<T, AppError> {
+    let plain = is_plain_form().await;
+    match &result {
+        Ok(v) => {
+            set(Flash { error: false, text: ok_text(v) }).await;
+            if plain {
+                leptos_axum::redirect(ok_to);
+            }
+        }
+        Err(e) if plain => set(Flash { error: true, text: e.to_string() }).await,
+        Err(_) => {}
+    }
+    result
+}

@@ -1,0 +1,124 @@
+//! Bitbucket Cloud: `GET {api}/user` with Basic auth (Atlassian email or username + API token or
+//! app password); granted scopes in `x-oauth-scopes`, in the classic or the new vocabulary.
+//! Bitbucket Server / Data Center: `GET {api}/application-properties` with a Bearer HTTP access
+//! token answers with `X-AUSERNAME`; repository write access cannot be introspected.
+
+use super::{parse_scope_header, status_error, transport, Identity, ProviderError};
+use crate::ssr::crypto::Secret;
+use serde::Deserialize;
+
+/// Each need and the scopes that satisfy it: the classic names (and the ones implying them),
+/// then the new granular names.
+const NEEDS: [(&str, &[&str]); 3] = [
+    ("repository write", &["repository:write", "repository:admin", "write:repository:bitbucket"]),
+    ("account read", &["account", "account:write", "read:user:bitbucket"]),
+    ("workspace membership read", &["team", "team:write", "read:workspace:bitbucket"]),
+];
+
+pub fn missing_scopes(granted: &[String]) -> Vec<String> {
+    NEEDS
+        .iter()
+        .filter(|(_, any)| !granted.iter().any(|g| any.contains(&g.as_str())))
+        .map(|(need, _)| need.to_string())
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct User {
+    username: Option<String>,
+    nickname: Option<String>,
+    account_id: Option<String>,
+}
+
+pub async fn validate_cloud(
+    http: &reqwest::Client,
+    api: &str,
+    username: &str,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    let name = "Bitbucket Cloud";
+    let res = http
+        .get(format!("{api}/user"))
+        .basic_auth(username, Some(token.expose()))
+        .send()
+        .await
+        .map_err(|e| transport(name, e))?;
+    let status = res.status();
+    if !status.is_success() {
+        return Err(status_error(
+            name,
+            status,
+            "the username (or Atlassian account email) and token do not match".into(),
+        ));
+    }
+    let scopes = res
+        .headers()
+        .get("x-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .map(parse_scope_header)
+        .unwrap_or_default();
+    let user: User = res.json().await.map_err(|e| transport(name, e))?;
+    let missing = missing_scopes(&scopes);
+    if !missing.is_empty() {
+        return Err(ProviderError::MissingScopes {
+            missing,
+            required: "Repositories: Write, Account: Read and Workspace membership: Read".into(),
+        });
+    }
+    let login = user
+        .username
+        .or(user.nickname)
+        .or(user.account_id)
+        .unwrap_or_else(|| username.to_string());
+    Ok(Identity { login, scopes: Some(scopes), expires_at: None })
+}
+
+pub async fn validate_server(
+    http: &reqwest::Client,
+    api: &str,
+    username: &str,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    let name = "Bitbucket Server";
+    let res = http
+        .get(format!("{api}/application-properties"))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .map_err(|e| transport(name, e))?;
+    let status = res.status();
+    if !status.is_success() {
+        return Err(status_error(name, status, "authentication failed".into()));
+    }
+    let Some(login) = res.headers().get("x-ausername").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+        return Err(ProviderError::Rejected {
+            provider: name,
+            reason: "the token did not authenticate a user".into(),
+        });
+    };
+    if !login.eq_ignore_ascii_case(username) {
+        return Err(ProviderError::Rejected {
+            provider: name,
+            reason: format!("the token belongs to {login}, not to {username}"),
+        });
+    }
+    Ok(Identity { login, scopes: None, expires_at: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn both_scope_vocabularies_are_understood() {
+        assert!(missing_scopes(&s(&["repository:write", "account", "team"])).is_empty());
+        assert!(missing_scopes(&s(&["write:repository:bitbucket", "read:user:bitbucket", "read:workspace:bitbucket"]))
+            .is_empty());
+        assert_eq!(missing_scopes(&s(&["repository", "account", "team"])), ["repository write"]);
+        assert_eq!(missing_scopes(&s(&[])).len(), 3);
+    }
+}

@@ -1,0 +1,119 @@
+//! GitLab (cloud and self-managed): `GET {api}/personal_access_tokens/self` gives scopes, expiry
+//! and whether the token is active; `GET {api}/user` gives the username.
+
+use super::{status_error, transport, Identity, ProviderError};
+use crate::model::ProviderKind;
+use crate::ssr::crypto::Secret;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+/// `write_repository` covers read_repository; `read_api` is satisfied by `api` too.
+pub const REQUIRED: [(&str, &[&str]); 2] = [("write_repository", &[]), ("read_api", &["api"])];
+
+#[derive(Deserialize)]
+struct TokenSelf {
+    scopes: Vec<String>,
+    expires_at: Option<String>,
+    #[serde(default = "yes")]
+    active: bool,
+    #[serde(default)]
+    revoked: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct User {
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error_description: Option<String>,
+    message: Option<String>,
+}
+
+pub fn missing_scopes(granted: &[String]) -> Vec<String> {
+    REQUIRED
+        .iter()
+        .filter(|(need, also)| !granted.iter().any(|g| g == need || also.contains(&g.as_str())))
+        .map(|(need, _)| need.to_string())
+        .collect()
+}
+
+async fn get<T: for<'de> Deserialize<'de>>(
+    http: &reqwest::Client,
+    name: &'static str,
+    url: String,
+    token: &Secret,
+) -> Result<T, ProviderError> {
+    let res = http
+        .get(url)
+        .header("PRIVATE-TOKEN", token.expose())
+        .send()
+        .await
+        .map_err(|e| transport(name, e))?;
+    let status = res.status();
+    if !status.is_success() {
+        let body = res.json::<ErrorBody>().await.ok();
+        let reason = body
+            .and_then(|b| b.error_description.or(b.message))
+            .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+        // GitLab says an expired token is expired, in a 401; keep that verdict apart from "rejected".
+        if status.as_u16() == 401 && reason.to_ascii_lowercase().contains("expired") {
+            return Err(ProviderError::Expired(None));
+        }
+        return Err(status_error(name, status, reason));
+    }
+    res.json().await.map_err(|e| transport(name, e))
+}
+
+pub async fn validate(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api: &str,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    let name = kind.label();
+    let info: TokenSelf = get(http, name, format!("{api}/personal_access_tokens/self"), token).await?;
+    if info.revoked || !info.active {
+        return Err(ProviderError::Rejected { provider: name, reason: "the token is not active".into() });
+    }
+    // GitLab tokens expire at the start of their expiry date (UTC).
+    let expires_at = info
+        .expires_at
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    if let Some(e) = expires_at.filter(|e| *e <= Utc::now()) {
+        return Err(ProviderError::Expired(Some(e)));
+    }
+    let missing = missing_scopes(&info.scopes);
+    if !missing.is_empty() {
+        return Err(ProviderError::MissingScopes {
+            missing,
+            required: "the write_repository and read_api scopes (User settings > Access tokens)".into(),
+        });
+    }
+    let user: User = get(http, name, format!("{api}/user"), token).await?;
+    Ok(Identity { login: user.username, scopes: Some(info.scopes), expires_at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn required_scopes() {
+        assert!(missing_scopes(&s(&["write_repository", "read_api"])).is_empty());
+        assert!(missing_scopes(&s(&["write_repository", "api"])).is_empty());
+        assert_eq!(missing_scopes(&s(&["read_repository", "read_api"])), ["write_repository"]);
+        assert_eq!(missing_scopes(&s(&[])), ["write_repository", "read_api"]);
+    }
+}

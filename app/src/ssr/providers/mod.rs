@@ -1,0 +1,125 @@
+//! Asking a Git provider who a token belongs to, which scopes it grants and when it expires.
+//! One file per provider family; all share this verdict type and these rules: a 401 means the
+//! token is rejected, a timeout, connection error, 5xx or an unreadable answer means the
+//! provider is unreachable — never that the token is invalid.
+
+pub mod bitbucket;
+pub mod github;
+pub mod gitlab;
+
+use super::crypto::Secret;
+use crate::model::ProviderKind;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// How long one provider call may take.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the provider confirmed about a token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    /// The provider account the token belongs to.
+    pub login: String,
+    /// Granted scopes; `None` where the provider offers no way to read them.
+    pub scopes: Option<Vec<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{provider} rejected the token: {reason}")]
+    Rejected { provider: &'static str, reason: String },
+    #[error("The token is missing required scopes: {}. Create a token with {}.", missing.join(", "), required)]
+    MissingScopes { missing: Vec<String>, required: String },
+    #[error("The token has expired{}.", .0.map(|d| d.format(" (on %Y-%m-%d)").to_string()).unwrap_or_default())]
+    Expired(Option<DateTime<Utc>>),
+    #[error("{provider} could not be reached ({reason}). Nothing was changed; try again later.")]
+    Unreachable { provider: &'static str, reason: String },
+}
+
+impl ProviderError {
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ProviderError::Unreachable { .. })
+    }
+}
+
+/// A client with the timeouts every provider call uses.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .connect_timeout(Duration::from_secs(3))
+        .user_agent(concat!("gitpat/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("the HTTP client configuration is static")
+}
+
+/// Validates `token` (with `username` for Bitbucket) at the runtime's provider.
+pub async fn validate(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    username: Option<&str>,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    let api = api_url.trim_end_matches('/');
+    let identity = match kind {
+        ProviderKind::Github | ProviderKind::GithubEnterprise => github::validate(http, kind, api, token).await?,
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => gitlab::validate(http, kind, api, token).await?,
+        ProviderKind::Bitbucket => bitbucket::validate_cloud(http, api, username.unwrap_or_default(), token).await?,
+        ProviderKind::BitbucketServer => {
+            bitbucket::validate_server(http, api, username.unwrap_or_default(), token).await?
+        }
+    };
+    if let Some(e) = identity.expires_at.filter(|e| *e <= Utc::now()) {
+        return Err(ProviderError::Expired(Some(e)));
+    }
+    Ok(identity)
+}
+
+/// Turns a transport failure into `Unreachable`, naming only its kind (never the URL's secrets).
+pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderError {
+    let reason = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else if e.is_decode() {
+        "unexpected answer".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    ProviderError::Unreachable { provider, reason }
+}
+
+/// Maps a non-success status: 401/403 reject, 5xx/429 and anything else unexpected is unreachable.
+pub(crate) fn status_error(provider: &'static str, status: reqwest::StatusCode, reason: String) -> ProviderError {
+    match status.as_u16() {
+        401 | 403 => ProviderError::Rejected { provider, reason },
+        429 => ProviderError::Unreachable { provider, reason: "rate limited".into() },
+        s => ProviderError::Unreachable { provider, reason: format!("HTTP {s}") },
+    }
+}
+
+/// Scopes from a comma-separated header such as `X-OAuth-Scopes: repo, read:org`.
+pub(crate) fn parse_scope_header(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_headers_split_on_commas() {
+        assert_eq!(parse_scope_header("repo, read:org ,"), ["repo", "read:org"]);
+        assert!(parse_scope_header("").is_empty());
+    }
+
+    #[test]
+    fn messages_name_the_reason() {
+        let e = ProviderError::MissingScopes { missing: vec!["repo".into()], required: "the repo scope".into() };
+        assert_eq!(e.to_string(), "The token is missing required scopes: repo. Create a token with the repo scope.");
+        assert!(!ProviderError::Rejected { provider: "GitHub", reason: "Bad credentials".into() }.is_unreachable());
+        assert!(ProviderError::Unreachable { provider: "GitHub", reason: "timed out".into() }.is_unreachable());
+    }
+}

@@ -1,0 +1,67 @@
+import { test as base, expect, Page } from '@playwright/test';
+
+export const DEMO = { email: 'demo@gitpat.dev', password: 'gitpat-demo', initials: 'DD' };
+export const OPS = { email: 'ops@gitpat.dev', password: 'gitpat-demo', initials: 'OO' };
+
+// Every page must hydrate and log no errors: a failed hydration must not pass unseen.
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await use(errors);
+      expect(errors, 'browser console errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Waits until the WASM has hydrated the page (the app root marks itself). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export class LoginPage {
+  constructor(private page: Page) {}
+
+  async goto(path = '/login') {
+    await this.page.goto(path);
+  }
+
+  async signIn(user: { email: string; password: string }) {
+    await this.page.getByLabel('Email').fill(user.email);
+    await this.page.getByLabel('Password').fill(user.password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+}
+
+export class TokensPage {
+  constructor(private page: Page) {}
+
+  table() {
+    return this.page.getByRole('table');
+  }
+
+  row(runtime: string) {
+    return this.table().getByRole('row').filter({ has: this.page.getByRole('rowheader', { name: runtime, exact: true }) });
+  }
+
+  async runtimeNames(): Promise<string[]> {
+    return (await this.table().getByRole('rowheader').allInnerTexts()).map((s) => s.trim());
+  }
+
+  avatarButton() {
+    return this.page.getByRole('button', { name: 'Account menu' });
+  }
+}
+
+export async function signIn(page: Page, user: { email: string; password: string }) {
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(user);
+  await expect(page).toHaveURL(/\/git-personal-access-tokens/);
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the release, and runs `gitpat demo` (SQLite under data/,
+# demo users and runtimes, the provider emulator). Prints the URL and the demo logins.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh
+source scripts/env.sh
+cargo leptos build --release
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+exec target/release/gitpat demo

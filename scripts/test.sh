@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every check: formatting, clippy (server and browser
+# builds), Rust unit and integration tests, then the Playwright journeys in Chromium.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh --with-browser
+source scripts/env.sh
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (server side and browser side)"
+cargo clippy -p server -p app --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust unit and integration tests"
+cargo test -p server -p app
+
+step "build the site (cargo leptos build)"
+cargo leptos build
+
+step "Playwright end-to-end journeys"
+(cd end2end && npx playwright test)

@@ -1,0 +1,185 @@
+//! The `gitpat` command line (clap). Argument errors exit with code 2, as clap does.
+
+use app::model::{ProviderKind, Role};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "gitpat", version, about = "Git user tokens for GitOps Runtimes")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app (the default).
+    Serve,
+    /// Seed demo users, accounts and runtimes, start the provider emulator, and serve.
+    Demo,
+    /// Manage users, accounts, memberships and runtimes.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    #[command(subcommand)]
+    User(UserCommand),
+    #[command(subcommand)]
+    Account(AccountCommand),
+    #[command(subcommand)]
+    Member(MemberCommand),
+    #[command(subcommand)]
+    Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account.
+    Add {
+        #[arg(value_parser = parse_name)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a user to an account (or change their role).
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeCommand {
+    /// Add a GitOps Runtime to an account.
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_name)]
+        name: String,
+        #[arg(long, value_parser = parse_provider)]
+        provider: ProviderKind,
+        /// The provider's REST base, e.g. https://github.example.com/api/v3 (required for self-hosted kinds).
+        #[arg(long, value_parser = parse_api_url)]
+        api_url: Option<url::Url>,
+    },
+}
+
+fn parse_provider(s: &str) -> Result<ProviderKind, String> {
+    s.parse()
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+pub fn parse_email(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not an email address"))
+    }
+}
+
+/// Names of accounts and runtimes: 1–100 printable characters.
+pub fn parse_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("a name cannot be empty".into());
+    }
+    if s.chars().count() > 100 || s.chars().any(char::is_control) {
+        return Err("a name must be at most 100 printable characters".into());
+    }
+    Ok(s.to_string())
+}
+
+pub fn parse_api_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("'{s}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("'{s}' must be an http(s) URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("'{s}' must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("gitpat").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn no_subcommand_means_serve() {
+        assert!(parse(&[]).unwrap().command.is_none());
+        assert!(matches!(parse(&["demo"]).unwrap().command, Some(Command::Demo)));
+    }
+
+    #[test]
+    fn runtime_add_parses_and_checks_its_arguments() {
+        let cli = parse(&[
+            "admin", "runtime", "add", "--account", "Acme", "--name", "prod", "--provider",
+            "gitlab_self_managed", "--api-url", "https://git.acme.io/api/v4",
+        ])
+        .unwrap();
+        let Some(Command::Admin(AdminCommand::Runtime(RuntimeCommand::Add { provider, api_url, .. }))) =
+            cli.command
+        else {
+            panic!("wrong command")
+        };
+        assert_eq!(provider, ProviderKind::GitlabSelfManaged);
+        assert_eq!(api_url.unwrap().as_str(), "https://git.acme.io/api/v4");
+
+        let err = parse(&["admin", "runtime", "add", "--account", "A", "--name", "n", "--provider", "gitea"])
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ValueValidation);
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("unknown provider kind 'gitea'"));
+
+        let err = parse(&[
+            "admin", "runtime", "add", "--account", "A", "--name", "n", "--provider", "github",
+            "--api-url", "not a url",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("is not a URL"));
+    }
+
+    #[test]
+    fn bad_emails_roles_and_names_are_refused() {
+        assert_eq!(parse(&["admin", "user", "add", "--email", "nope"]).unwrap_err().exit_code(), 2);
+        assert!(parse(&["admin", "member", "add", "--account", "A", "--email", "a@b.co", "--role", "owner"]).is_err());
+        assert!(parse(&["admin", "account", "add", " "]).is_err());
+        assert!(parse(&["admin", "user", "add"]).is_err(), "--email is required");
+        assert!(parse_email("dana@example.com").is_ok());
+    }
+}

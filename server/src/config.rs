@@ -1,0 +1,180 @@
+//! Configuration from the environment (and `.env`), with the documented defaults.
+
+use app::ssr::crypto::{self, Keyring};
+use leptos::config::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/gitpat.db?mode=rwc";
+pub const DEFAULT_KEY_FILE: &str = "data/master.key";
+
+/// Where the master key comes from.
+#[derive(Clone, PartialEq)]
+pub enum KeySource {
+    File(PathBuf),
+    /// Base64 from `GITPAT_MASTER_KEY`; kept out of Debug output.
+    Inline(String),
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::File(p) => write!(f, "File({})", p.display()),
+            KeySource::Inline(_) => f.write_str("Inline(***SECRET***)"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub key: KeySource,
+    /// Earlier master keys (base64, comma-separated in `GITPAT_PREVIOUS_KEYS`), to read old ciphertexts.
+    pub previous_keys: Vec<String>,
+    pub public_url: Url,
+    pub revalidate_every: Duration,
+    /// Where `gitpat demo` starts the provider emulator.
+    pub emulator_addr: String,
+    pub leptos_options: LeptosOptions,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads every setting through `get`, so tests can supply their own environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| anyhow::anyhow!("LEPTOS_SITE_ADDR must be an address like 127.0.0.1:3000"))?;
+        let site_root = get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
+        let leptos_options = LeptosOptions::builder()
+            .output_name(get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "gitpat".into()))
+            .site_root(site_root)
+            .site_pkg_dir(get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
+            .site_addr(site_addr)
+            .reload_port(
+                get("LEPTOS_RELOAD_PORT")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(3001),
+            )
+            .build();
+
+        let public_url = match get("GITPAT_PUBLIC_URL") {
+            Some(u) => parse_public_url(&u)?,
+            None => Url::parse(&format!("http://{site_addr}/")).expect("an address makes a URL"),
+        };
+        let key = match (get("GITPAT_MASTER_KEY"), get("GITPAT_KEY_FILE")) {
+            (Some(k), _) => KeySource::Inline(k),
+            (None, file) => KeySource::File(file.unwrap_or_else(|| DEFAULT_KEY_FILE.into()).into()),
+        };
+        let revalidate_every = match get("GITPAT_REVALIDATE_EVERY") {
+            Some(v) => parse_interval(&v)?,
+            None => Duration::from_secs(3600),
+        };
+        Ok(Config {
+            database_url: get("GITPAT_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            key,
+            previous_keys: get("GITPAT_PREVIOUS_KEYS")
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+            public_url,
+            revalidate_every,
+            emulator_addr: get("GITPAT_EMULATOR_ADDR").unwrap_or_else(|| "127.0.0.1:3999".into()),
+            leptos_options,
+        })
+    }
+
+    /// Loads the master key (creating the default key file if absent) and any previous keys.
+    pub fn keyring(&self) -> anyhow::Result<Keyring> {
+        let current = match &self.key {
+            KeySource::Inline(b64) => crypto::parse_key(b64)
+                .map_err(|e| anyhow::anyhow!("GITPAT_MASTER_KEY: {e}"))?,
+            KeySource::File(path) => crypto::load_or_create_key_file(path)?,
+        };
+        let previous = self
+            .previous_keys
+            .iter()
+            .map(|k| crypto::parse_key(k).map_err(|e| anyhow::anyhow!("GITPAT_PREVIOUS_KEYS: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Keyring::new(&current, &previous))
+    }
+
+    /// Cookies get the Secure flag when the app is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn parse_public_url(u: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(u).map_err(|e| anyhow::anyhow!("GITPAT_PUBLIC_URL is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        anyhow::bail!("GITPAT_PUBLIC_URL must be an http(s) URL with a host, like https://gitpat.example.com");
+    }
+    Ok(url)
+}
+
+/// Parses an interval like `1h`, `30s`, `15m`.
+pub fn parse_interval(v: &str) -> anyhow::Result<Duration> {
+    let d = humantime::parse_duration(v.trim())
+        .map_err(|_| anyhow::anyhow!("GITPAT_REVALIDATE_EVERY must be a duration like 1h, 15m or 30s (got '{v}')"))?;
+    if d < Duration::from_secs(1) {
+        anyhow::bail!("GITPAT_REVALIDATE_EVERY must be at least 1s");
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let env: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/gitpat.db?mode=rwc");
+        assert_eq!(c.key, KeySource::File("data/master.key".into()));
+        assert_eq!(c.revalidate_every, Duration::from_secs(3600));
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let c = cfg(&[
+            ("GITPAT_DATABASE_URL", "sqlite::memory:"),
+            ("GITPAT_MASTER_KEY", "AAAA"),
+            ("GITPAT_PUBLIC_URL", "https://gitpat.example.com"),
+            ("GITPAT_REVALIDATE_EVERY", "30s"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+        ])
+        .unwrap();
+        assert_eq!(c.database_url, "sqlite::memory:");
+        assert_eq!(c.revalidate_every, Duration::from_secs(30));
+        assert!(c.secure_cookies());
+        assert_eq!(c.leptos_options.site_addr.port(), 8080);
+        assert!(!format!("{c:?}").contains("AAAA"), "the inline key never prints");
+        let err = c.keyring().unwrap_err().to_string();
+        assert!(err.contains("GITPAT_MASTER_KEY"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = cfg(&[("GITPAT_REVALIDATE_EVERY", "often")]).unwrap_err().to_string();
+        assert!(err.contains("GITPAT_REVALIDATE_EVERY"), "{err}");
+        let err = cfg(&[("GITPAT_PUBLIC_URL", "ftp://x")]).unwrap_err().to_string();
+        assert!(err.contains("GITPAT_PUBLIC_URL"), "{err}");
+        let err = cfg(&[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err().to_string();
+        assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
+    }
+}

@@ -1,0 +1,79 @@
+//! The gitpat server: configuration, the HTTP router and its layers, background jobs, the admin
+//! CLI, demo seeding and the provider emulator. Domain logic lives in the `app` crate.
+
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod emulator;
+pub mod jobs;
+pub mod router;
+pub mod web;
+
+use app::ssr::AppState;
+use std::sync::Arc;
+
+/// Opens the database and builds the shared state from a configuration.
+pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
+    let pool = app::ssr::db::connect(&config.database_url).await?;
+    let keys = config.keyring()?;
+    Ok(AppState {
+        leptos_options: config.leptos_options.clone(),
+        pool,
+        public_url: config.public_url.clone(),
+        keys: Arc::new(keys),
+        http: app::ssr::providers::http_client(),
+    })
+}
+
+/// Serves the app until shut down; the expired-session sweeper runs beside it and stops with it.
+pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyhow::Result<()> {
+    let state = build_state(config).await?;
+    let store = router::session_store(&state).await?;
+    use tower_sessions::ExpiredDeletion;
+    let sweeper = tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(60)),
+    );
+    let revalidator = tokio::spawn(jobs::revalidate_forever(state.clone(), config.revalidate_every));
+    let addr = state.leptos_options.site_addr;
+    let app = router::app(state, store, config.secure_cookies());
+    tracing::info!("gitpat listening on http://{addr}");
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    let result = router::serve(app, addr).await;
+    sweeper.abort();
+    revalidator.abort();
+    result
+}
+
+/// Seeds the demo data and serves it.
+pub async fn run_demo(config: &config::Config) -> anyhow::Result<()> {
+    let emu = emulator::Emulator::default();
+    let samples = emulator::demo_tokens();
+    for (_, t) in &samples {
+        emu.register(t.clone());
+    }
+    let emu_addr = emu.spawn(&config.emulator_addr).await?;
+    let emulator = format!("http://{emu_addr}");
+    let pool = app::ssr::db::connect(&config.database_url).await?;
+    demo::seed(&pool, &emulator).await?;
+    pool.close().await;
+    let url = config.public_url.as_str().trim_end_matches('/');
+    let users = demo::DEMO_USERS
+        .iter()
+        .map(|(email, _)| format!("  {email} / {}", demo::DEMO_PASSWORD))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tokens = samples
+        .iter()
+        .map(|(what, t)| format!("  {what}:\n      {}", t.token))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let banner = format!(
+        "\ngitpat demo is running at {url}\nSign in with:\n{users}\n\nProvider emulator at {emulator}; sample tokens to paste:\n{tokens}\n"
+    );
+    run_server(config, Some(banner)).await
+}

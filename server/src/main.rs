@@ -1,0 +1,43 @@
+use clap::Parser;
+use server::cli::{Cli, Command};
+use server::config::Config;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gitpat: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::run_server(&config, None).await?,
+        Command::Demo => server::run_demo(&config).await?,
+        Command::Admin(cmd) => {
+            let pool = app::ssr::db::connect(&config.database_url).await?;
+            match server::admin::run(&pool, cmd, std::io::stdin().lock()).await {
+                Ok(msg) => println!("{msg}"),
+                Err(msg) => {
+                    eprintln!("gitpat: {msg}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

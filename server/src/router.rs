@@ -1,0 +1,128 @@
+//! The HTTP router: Leptos pages and server functions, plain routes, static files, and the
+//! layers around them (sessions, login guard, cross-site check, security headers, body limit).
+
+use crate::web;
+use app::ssr::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "gitpat_session";
+/// Sessions end after this long without a request.
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+/// Requests are small forms; anything larger is refused before it is read.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:3001; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Creates the session table if needed and returns the store.
+pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
+    let store = SqliteStore::new(state.pool.clone());
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("session table migration failed: {e}"))?;
+    Ok(store)
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// The whole application, ready to serve (or to `oneshot` in tests).
+pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router {
+    let routes = generate_route_list(app::App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), web::require_login));
+
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    Router::new()
+        .route("/healthz", get(web::healthz))
+        .route("/login", post(web::login))
+        .route("/logout", post(web::logout))
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .merge(pages)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn(web::check_origin))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, with TCP_NODELAY on every connection (without it a
+/// keep-alive connection stalls ~40 ms per static file: Nagle and delayed ACK).
+pub async fn serve(router: Router, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,161 @@
+//! Plain HTTP routes and middleware: health, sign-in/out, the page guard, the cross-site check.
+
+use app::ssr::{auth, AppState};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
+
+/// 200 with JSON once the database answers; 503 otherwise.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool).await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "error", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Where to go after sign-in: the requested local path, else the token page.
+fn landing(next: &str) -> &str {
+    if app::model::is_local_path(next) && !next.starts_with("/login") {
+        next
+    } else {
+        DEFAULT_LANDING
+    }
+}
+
+pub async fn login(State(state): State<AppState>, session: Session, Form(form): Form<LoginForm>) -> Response {
+    match auth::verify_login(&state.pool, &form.email, &form.password).await {
+        Ok(Some(user)) => match auth::log_in(&session, user.id).await {
+            Ok(()) => {
+                tracing::info!(user_id = user.id, "signed in");
+                Redirect::to(landing(&form.next)).into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not start a session");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
+        Ok(None) => {
+            let next = if app::model::is_local_path(&form.next) { form.next.as_str() } else { "" };
+            Redirect::to(&format!("/login?error=1&next={}", encode(next))).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub async fn logout(session: Session) -> Response {
+    if let Err(e) = auth::log_out(&session).await {
+        tracing::error!(error = %e, "could not end a session");
+    }
+    Redirect::to("/login").into_response()
+}
+
+/// Every page but the login page needs a signed-in user; strangers go to login and come back after.
+pub async fn require_login(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/login" {
+        return next.run(req).await;
+    }
+    match auth::session_user(&session, &state.pool).await {
+        Ok(Some(_)) => next.run(req).await,
+        Ok(None) => {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", encode(target))).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Whether a state-changing request comes from our own pages: its Origin (or, failing that,
+/// Referer) must name the host it was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok());
+    match source {
+        Some(u) => {
+            let authority = match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
+                None => u.host_str().unwrap_or_default().to_string(),
+            };
+            authority.eq_ignore_ascii_case(host)
+        }
+        None => false,
+    }
+}
+
+/// Refuses cross-site (or origin-less) POSTs: the session cookie alone must not be enough.
+pub async fn check_origin(req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(k.clone(), HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_needs_a_matching_origin_or_referer() {
+        let host = (header::HOST, "127.0.0.1:3000");
+        assert!(same_origin(&headers(&[host.clone(), (header::ORIGIN, "http://127.0.0.1:3000")])));
+        assert!(same_origin(&headers(&[host.clone(), (header::REFERER, "http://127.0.0.1:3000/login")])));
+        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "http://evil.example")])));
+        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "null")])));
+        assert!(!same_origin(&headers(&[host])));
+    }
+
+    #[test]
+    fn landing_is_local_only() {
+        assert_eq!(landing("/git-personal-access-tokens?account=2"), "/git-personal-access-tokens?account=2");
+        assert_eq!(landing("https://evil.example/"), DEFAULT_LANDING);
+        assert_eq!(landing("//evil.example/"), DEFAULT_LANDING);
+        assert_eq!(landing(""), DEFAULT_LANDING);
+    }
+}

@@ -1,0 +1,132 @@
+//! Test harness: the real router over a real SQLite file in a temporary folder.
+#![allow(dead_code)]
+
+use app::model::{ProviderKind, Role};
+use app::ssr::{auth, store, AppState};
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use tower::ServiceExt;
+
+pub const HOST: &str = "127.0.0.1:3000";
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+pub const PASSWORD: &str = "test-password-1";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+}
+
+/// Users and accounts every test starts with: dana in Acme (admin) and Globex, olu in Globex.
+pub struct Seed {
+    pub dana: i64,
+    pub olu: i64,
+    pub acme: i64,
+    pub globex: i64,
+    pub acme_rt: i64,
+    pub globex_rt: i64,
+}
+
+impl TestApp {
+    pub async fn new() -> (TestApp, Seed) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("test.db");
+        let key = dir.path().join("master.key");
+        let env = [
+            ("GITPAT_DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display())),
+            ("GITPAT_KEY_FILE", key.display().to_string()),
+        ];
+        let config = Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
+        let state = server::build_state(&config).await.unwrap();
+        let store = server::router::session_store(&state).await.unwrap();
+        let router = server::router::app(state.clone(), store, false);
+        let pool = &state.pool;
+        let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
+        let dana = store::create_user(pool, "dana@example.com", "Dana Demo", &hash, false).await.unwrap();
+        let olu = store::create_user(pool, "olu@example.com", "Olu Ops", &hash, false).await.unwrap();
+        let acme = store::create_account(pool, "Acme").await.unwrap();
+        let globex = store::create_account(pool, "Globex").await.unwrap();
+        store::set_membership(pool, dana, acme, Role::Admin).await.unwrap();
+        store::set_membership(pool, dana, globex, Role::Member).await.unwrap();
+        store::set_membership(pool, olu, globex, Role::Member).await.unwrap();
+        let acme_rt = store::create_runtime(pool, acme, "acme-prod", ProviderKind::Github, "http://127.0.0.1:9/github")
+            .await
+            .unwrap();
+        let globex_rt =
+            store::create_runtime(pool, globex, "globex-edge", ProviderKind::Gitlab, "http://127.0.0.1:9/gitlab/api/v4")
+                .await
+                .unwrap();
+        (TestApp { router, state, dir }, Seed { dana, olu, acme, globex, acme_rt, globex_rt })
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+
+    /// Signs in and returns the session cookie (`name=value`).
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self.send(login_request(email, password, "", None)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {email} failed");
+        session_cookie(&res).expect("login sets a session cookie")
+    }
+}
+
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+pub fn login_request(email: &str, password: &str, next: &str, cookie: Option<&str>) -> Request<Body> {
+    post_form("/login", &[("email", email), ("password", password), ("next", next)], cookie)
+}
+
+pub fn post_form(path: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(path)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(form_body(pairs))).unwrap()
+}
+
+pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::HOST, HOST).header(header::ACCEPT, "text/html");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+pub fn session_cookie(res: &Response<Body>) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gitpat_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+pub fn set_cookie_header(res: &Response<Body>) -> String {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gitpat_session="))
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn location(res: &Response<Body>) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+pub async fn body_text(res: Response<Body>) -> String {
+    String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
