@@ -130,3 +130,57 @@ pub fn location(res: &Response<Body>) -> String {
 pub async fn body_text(res: Response<Body>) -> String {
     String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }
+
+/// Calls a server function as the browser's JavaScript does (form-encoded in, JSON out).
+pub fn call_fn(name: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let mut req = post_form(&format!("/api/{name}"), pairs, cookie);
+    req.headers_mut().insert(header::ACCEPT, "application/json".parse().unwrap());
+    req
+}
+
+/// Calls a server function as a plain HTML form does (no JavaScript): the answer is a redirect.
+pub fn post_plain_form(name: &str, pairs: &[(&str, &str)], cookie: &str, referer: &str) -> Request<Body> {
+    let mut req = post_form(&format!("/api/{name}"), pairs, Some(cookie));
+    let h = req.headers_mut();
+    h.insert(header::ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
+    h.insert(header::REFERER, format!("{ORIGIN}{referer}").parse().unwrap());
+    req
+}
+
+pub async fn status_and_body(app: &TestApp, req: Request<Body>) -> (StatusCode, String) {
+    let res = app.send(req).await;
+    let status = res.status();
+    (status, body_text(res).await)
+}
+
+/// Starts an emulator with the given tokens and points the seeded runtimes at it.
+pub async fn with_emulator(app: &TestApp, seed: &Seed, tokens: Vec<server::emulator::FakeToken>) -> server::emulator::Emulator {
+    let emu = server::emulator::Emulator::default();
+    for t in tokens {
+        emu.register(t);
+    }
+    let addr = emu.spawn("127.0.0.1:0").await.unwrap();
+    sqlx::query("UPDATE runtimes SET api_url = ? WHERE id = ?")
+        .bind(format!("http://{addr}/github"))
+        .bind(seed.acme_rt)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE runtimes SET api_url = ? WHERE id = ?")
+        .bind(format!("http://{addr}/gitlab/api/v4"))
+        .bind(seed.globex_rt)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    emu
+}
+
+pub fn fake(token: &str, scopes: &[&str]) -> server::emulator::FakeToken {
+    server::emulator::FakeToken {
+        token: token.into(),
+        login: "octo".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(30)),
+        ..Default::default()
+    }
+}
