@@ -70,7 +70,10 @@ impl ProviderKind {
 
     /// Bitbucket authenticates Git over HTTPS with a username (or Atlassian email) beside the token.
     pub fn needs_username(self) -> bool {
-        matches!(self, ProviderKind::Bitbucket | ProviderKind::BitbucketServer)
+        matches!(
+            self,
+            ProviderKind::Bitbucket | ProviderKind::BitbucketServer
+        )
     }
 
     /// The REST base a runtime uses when the admin gives none. Self-hosted kinds have no default.
@@ -206,8 +209,14 @@ mod tests {
 
     #[test]
     fn only_bitbucket_needs_a_username() {
-        let with: Vec<_> = ProviderKind::ALL.into_iter().filter(|k| k.needs_username()).collect();
-        assert_eq!(with, [ProviderKind::Bitbucket, ProviderKind::BitbucketServer]);
+        let with: Vec<_> = ProviderKind::ALL
+            .into_iter()
+            .filter(|k| k.needs_username())
+            .collect();
+        assert_eq!(
+            with,
+            [ProviderKind::Bitbucket, ProviderKind::BitbucketServer]
+        );
     }
 
     #[test]
@@ -222,7 +231,14 @@ mod tests {
     fn local_paths_only() {
         assert!(is_local_path("/git-personal-access-tokens"));
         assert!(is_local_path("/a?b=c"));
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "/a\nb", ""] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\nb",
+            "",
+        ] {
             assert!(!is_local_path(bad), "{bad:?} must be refused");
         }
     }
@@ -292,7 +308,9 @@ impl TokenStatus {
     ) -> TokenStatus {
         match expires_at {
             Some(e) if e <= now => TokenStatus::Expired,
-            Some(e) if e - now <= chrono::Duration::days(EXPIRING_WITHIN_DAYS) => TokenStatus::Expiring,
+            Some(e) if e - now <= chrono::Duration::days(EXPIRING_WITHIN_DAYS) => {
+                TokenStatus::Expiring
+            }
             _ => TokenStatus::Valid,
         }
     }
@@ -345,13 +363,19 @@ pub const MAX_TOKEN_LEN: usize = 1024;
 pub fn check_token_input(raw: &str) -> Result<&str, String> {
     let t = raw.trim();
     if t.is_empty() {
-        return Err("Paste your personal access token into the Personal Access Token field.".into());
+        return Err(
+            "Paste your personal access token into the Personal Access Token field.".into(),
+        );
     }
     if t.len() > MAX_TOKEN_LEN {
-        return Err(format!("The token is longer than {MAX_TOKEN_LEN} bytes; paste only the token."));
+        return Err(format!(
+            "The token is longer than {MAX_TOKEN_LEN} bytes; paste only the token."
+        ));
     }
     if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("The token contains spaces or control characters; paste only the token.".into());
+        return Err(
+            "The token contains spaces or control characters; paste only the token.".into(),
+        );
     }
     if !t.is_ascii() {
         return Err("The token contains characters that no Git provider uses in tokens.".into());
@@ -365,7 +389,10 @@ pub fn check_username_input(raw: &str) -> Result<&str, String> {
     if u.is_empty() {
         return Err("Enter your Bitbucket username (for Bitbucket Cloud API tokens, your Atlassian account email).".into());
     }
-    if u.len() > 254 || u.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':') {
+    if u.len() > 254
+        || u.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ':')
+    {
         return Err("The Bitbucket username is not valid.".into());
     }
     Ok(u)
@@ -380,9 +407,18 @@ mod token_tests {
     fn status_from_expiry() {
         let now = Utc::now();
         assert_eq!(TokenStatus::from_expiry(None, now), TokenStatus::Valid);
-        assert_eq!(TokenStatus::from_expiry(Some(now + Duration::days(30)), now), TokenStatus::Valid);
-        assert_eq!(TokenStatus::from_expiry(Some(now + Duration::days(3)), now), TokenStatus::Expiring);
-        assert_eq!(TokenStatus::from_expiry(Some(now - Duration::seconds(1)), now), TokenStatus::Expired);
+        assert_eq!(
+            TokenStatus::from_expiry(Some(now + Duration::days(30)), now),
+            TokenStatus::Valid
+        );
+        assert_eq!(
+            TokenStatus::from_expiry(Some(now + Duration::days(3)), now),
+            TokenStatus::Expiring
+        );
+        assert_eq!(
+            TokenStatus::from_expiry(Some(now - Duration::seconds(1)), now),
+            TokenStatus::Expired
+        );
     }
 
     #[test]
@@ -390,10 +426,15 @@ mod token_tests {
         assert_eq!(check_token_input("  ghp_abc\n").unwrap(), "ghp_abc");
         assert!(check_token_input("").unwrap_err().contains("Paste"));
         assert!(check_token_input("   ").is_err());
-        assert!(check_token_input(&"a".repeat(MAX_TOKEN_LEN + 1)).unwrap_err().contains("longer"));
+        assert!(check_token_input(&"a".repeat(MAX_TOKEN_LEN + 1))
+            .unwrap_err()
+            .contains("longer"));
         assert!(check_token_input("ghp_a b").unwrap_err().contains("spaces"));
         assert!(check_token_input("ghp_a\u{0}b").is_err());
-        assert!(check_token_input("ghp_a\u{200b}b").is_err(), "zero-width space");
+        assert!(
+            check_token_input("ghp_a\u{200b}b").is_err(),
+            "zero-width space"
+        );
         assert!(check_token_input("ghp_аbc").is_err(), "Cyrillic a");
         let err = check_token_input("secret value").unwrap_err();
         assert!(!err.contains("secret"), "errors never echo the token");
@@ -401,7 +442,10 @@ mod token_tests {
 
     #[test]
     fn username_rules() {
-        assert_eq!(check_username_input(" dana@gitpat.dev ").unwrap(), "dana@gitpat.dev");
+        assert_eq!(
+            check_username_input(" dana@gitpat.dev ").unwrap(),
+            "dana@gitpat.dev"
+        );
         assert!(check_username_input("").is_err());
         assert!(check_username_input("a:b").is_err());
     }
@@ -463,15 +507,26 @@ mod link_tests {
 
     #[test]
     fn token_pages_follow_the_runtime_host() {
-        assert!(token_page_url(ProviderKind::Github, "https://api.github.com").contains("scopes=repo"));
+        assert!(
+            token_page_url(ProviderKind::Github, "https://api.github.com").contains("scopes=repo")
+        );
         assert_eq!(
-            token_page_url(ProviderKind::GithubEnterprise, "https://ghe.acme.io/api/v3/"),
+            token_page_url(
+                ProviderKind::GithubEnterprise,
+                "https://ghe.acme.io/api/v3/"
+            ),
             "https://ghe.acme.io/settings/tokens/new?scopes=repo&description=gitpat"
         );
-        assert!(token_page_url(ProviderKind::GitlabSelfManaged, "https://git.acme.io/api/v4")
-            .starts_with("https://git.acme.io/-/user_settings/personal_access_tokens"));
+        assert!(token_page_url(
+            ProviderKind::GitlabSelfManaged,
+            "https://git.acme.io/api/v4"
+        )
+        .starts_with("https://git.acme.io/-/user_settings/personal_access_tokens"));
         assert_eq!(
-            token_page_url(ProviderKind::BitbucketServer, "https://bb.acme.io/rest/api/1.0"),
+            token_page_url(
+                ProviderKind::BitbucketServer,
+                "https://bb.acme.io/rest/api/1.0"
+            ),
             "https://bb.acme.io/plugins/servlet/access-tokens/manage"
         );
     }

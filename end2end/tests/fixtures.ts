@@ -65,3 +65,38 @@ export async function signIn(page: Page, user: { email: string; password: string
   await login.signIn(user);
   await expect(page).toHaveURL(/\/git-personal-access-tokens/);
 }
+
+export const EMULATOR_URL = `http://127.0.0.1:${Number(process.env.GITPAT_E2E_PORT ?? 3100) + 1}`;
+
+/** Demo sample tokens registered by `gitpat demo` in its emulator. */
+export const SAMPLE = {
+  github: 'ghp_demoValidToken0000000000000000000001',
+  githubNoRepo: 'ghp_demoNoRepoScope000000000000000000002',
+  githubExpiring: 'ghp_demoExpiringSoon00000000000000000003',
+  gitlab: 'glpat-demoValidToken00000004',
+  bitbucket: 'ATATTdemoBitbucketToken0006',
+  bitbucketUser: 'dana@gitpat.dev',
+  bitbucketServer: 'BBDC-demoServerToken0007',
+};
+
+export class AddTokenDrawer {
+  constructor(private page: Page) {}
+
+  dialog() {
+    return this.page.getByRole('dialog', { name: 'Add Token' });
+  }
+
+  async open(runtime: string) {
+    await this.page.getByRole('link', { name: `Add Token for ${runtime}` }).click();
+    await expect(this.dialog()).toBeVisible();
+    await expect(this.dialog()).toContainText(runtime);
+  }
+
+  async fill(token: string, username?: string) {
+    const d = this.dialog();
+    await d.getByText('Advanced authorization options').click();
+    if (username !== undefined) await d.getByLabel('Bitbucket username').fill(username);
+    await d.getByLabel('Personal Access Token').fill(token);
+    await d.getByRole('button', { name: 'Add Token' }).click();
+  }
+}

@@ -6,41 +6,71 @@ use sqlx::SqlitePool;
 use std::io::BufRead;
 
 /// Runs one admin command; the error text is the one line the operator sees.
-pub async fn run(pool: &SqlitePool, cmd: AdminCommand, stdin: impl BufRead) -> Result<String, String> {
+pub async fn run(
+    pool: &SqlitePool,
+    cmd: AdminCommand,
+    stdin: impl BufRead,
+) -> Result<String, String> {
     match cmd {
         AdminCommand::User(UserCommand::Add { email, name, admin }) => {
             let password = read_secret(stdin, "password")?;
-            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-            let hash = auth::hash_password(password).await.map_err(|e| e.to_string())?;
-            let id = store::create_user(pool, &email, &name, &hash, admin).await.map_err(|e| e.to_string())?;
+            let name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+            let hash = auth::hash_password(password)
+                .await
+                .map_err(|e| e.to_string())?;
+            let id = store::create_user(pool, &email, &name, &hash, admin)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(format!("user {email} added (id {id})"))
         }
         AdminCommand::Account(AccountCommand::Add { name }) => {
-            let id = store::create_account(pool, &name).await.map_err(|e| e.to_string())?;
+            let id = store::create_account(pool, &name)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(format!("account {name} added (id {id})"))
         }
-        AdminCommand::Member(MemberCommand::Add { account, email, role }) => {
-            let account_id = store::account_id_by_name(pool, &account).await.map_err(|e| e.to_string())?;
+        AdminCommand::Member(MemberCommand::Add {
+            account,
+            email,
+            role,
+        }) => {
+            let account_id = store::account_id_by_name(pool, &account)
+                .await
+                .map_err(|e| e.to_string())?;
             let user = store::user_by_email(pool, &email)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no user with email {email}"))?;
-            store::set_membership(pool, user.id, account_id, role).await.map_err(|e| e.to_string())?;
+            store::set_membership(pool, user.id, account_id, role)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(format!("{email} is now {} of {account}", role.as_str()))
         }
-        AdminCommand::Runtime(RuntimeCommand::Add { account, name, provider, api_url }) => {
+        AdminCommand::Runtime(RuntimeCommand::Add {
+            account,
+            name,
+            provider,
+            api_url,
+        }) => {
             let api_url = match api_url {
                 Some(u) => u.as_str().trim_end_matches('/').to_string(),
                 None => provider
                     .default_api_url()
-                    .ok_or_else(|| format!("--api-url is required for {provider} (a self-hosted provider)"))?
+                    .ok_or_else(|| {
+                        format!("--api-url is required for {provider} (a self-hosted provider)")
+                    })?
                     .to_string(),
             };
-            let account_id = store::account_id_by_name(pool, &account).await.map_err(|e| e.to_string())?;
+            let account_id = store::account_id_by_name(pool, &account)
+                .await
+                .map_err(|e| e.to_string())?;
             let id = store::create_runtime(pool, account_id, &name, provider, &api_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(format!("runtime {name} ({provider}, {api_url}) added to {account} (id {id})"))
+            Ok(format!(
+                "runtime {name} ({provider}, {api_url}) added to {account} (id {id})"
+            ))
         }
     }
 }
@@ -53,10 +83,15 @@ fn read_secret(mut stdin: impl BufRead, what: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
     let value = line.trim_end_matches(['\n', '\r']).to_string();
     if value.is_empty() {
-        return Err(format!("the {what} (read from standard input) must not be empty"));
+        return Err(format!(
+            "the {what} (read from standard input) must not be empty"
+        ));
     }
     if value.len() > auth::MAX_PASSWORD_LEN {
-        return Err(format!("the {what} is longer than {} bytes", auth::MAX_PASSWORD_LEN));
+        return Err(format!(
+            "the {what} is longer than {} bytes",
+            auth::MAX_PASSWORD_LEN
+        ));
     }
     Ok(value)
 }

@@ -4,7 +4,11 @@ use app::model::{ProviderKind, Role};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "gitpat", version, about = "Git user tokens for GitOps Runtimes")]
+#[command(
+    name = "gitpat",
+    version,
+    about = "Git user tokens for GitOps Runtimes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -96,7 +100,10 @@ pub fn parse_email(s: &str) -> Result<String, String> {
     let s = s.trim();
     let ok = s.len() <= 254
         && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !s.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
@@ -141,33 +148,67 @@ mod tests {
     #[test]
     fn no_subcommand_means_serve() {
         assert!(parse(&[]).unwrap().command.is_none());
-        assert!(matches!(parse(&["demo"]).unwrap().command, Some(Command::Demo)));
+        assert!(matches!(
+            parse(&["demo"]).unwrap().command,
+            Some(Command::Demo)
+        ));
     }
 
     #[test]
     fn runtime_add_parses_and_checks_its_arguments() {
         let cli = parse(&[
-            "admin", "runtime", "add", "--account", "Acme", "--name", "prod", "--provider",
-            "gitlab_self_managed", "--api-url", "https://git.acme.io/api/v4",
+            "admin",
+            "runtime",
+            "add",
+            "--account",
+            "Acme",
+            "--name",
+            "prod",
+            "--provider",
+            "gitlab_self_managed",
+            "--api-url",
+            "https://git.acme.io/api/v4",
         ])
         .unwrap();
-        let Some(Command::Admin(AdminCommand::Runtime(RuntimeCommand::Add { provider, api_url, .. }))) =
-            cli.command
+        let Some(Command::Admin(AdminCommand::Runtime(RuntimeCommand::Add {
+            provider,
+            api_url,
+            ..
+        }))) = cli.command
         else {
             panic!("wrong command")
         };
         assert_eq!(provider, ProviderKind::GitlabSelfManaged);
         assert_eq!(api_url.unwrap().as_str(), "https://git.acme.io/api/v4");
 
-        let err = parse(&["admin", "runtime", "add", "--account", "A", "--name", "n", "--provider", "gitea"])
-            .unwrap_err();
+        let err = parse(&[
+            "admin",
+            "runtime",
+            "add",
+            "--account",
+            "A",
+            "--name",
+            "n",
+            "--provider",
+            "gitea",
+        ])
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ValueValidation);
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("unknown provider kind 'gitea'"));
 
         let err = parse(&[
-            "admin", "runtime", "add", "--account", "A", "--name", "n", "--provider", "github",
-            "--api-url", "not a url",
+            "admin",
+            "runtime",
+            "add",
+            "--account",
+            "A",
+            "--name",
+            "n",
+            "--provider",
+            "github",
+            "--api-url",
+            "not a url",
         ])
         .unwrap_err();
         assert_eq!(err.exit_code(), 2);
@@ -176,10 +217,29 @@ mod tests {
 
     #[test]
     fn bad_emails_roles_and_names_are_refused() {
-        assert_eq!(parse(&["admin", "user", "add", "--email", "nope"]).unwrap_err().exit_code(), 2);
-        assert!(parse(&["admin", "member", "add", "--account", "A", "--email", "a@b.co", "--role", "owner"]).is_err());
+        assert_eq!(
+            parse(&["admin", "user", "add", "--email", "nope"])
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+        assert!(parse(&[
+            "admin",
+            "member",
+            "add",
+            "--account",
+            "A",
+            "--email",
+            "a@b.co",
+            "--role",
+            "owner"
+        ])
+        .is_err());
         assert!(parse(&["admin", "account", "add", " "]).is_err());
-        assert!(parse(&["admin", "user", "add"]).is_err(), "--email is required");
+        assert!(
+            parse(&["admin", "user", "add"]).is_err(),
+            "--email is required"
+        );
         assert!(parse_email("dana@example.com").is_ok());
     }
 }

@@ -50,7 +50,9 @@ impl Config {
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
-            .map_err(|_| anyhow::anyhow!("LEPTOS_SITE_ADDR must be an address like 127.0.0.1:3000"))?;
+            .map_err(|_| {
+                anyhow::anyhow!("LEPTOS_SITE_ADDR must be an address like 127.0.0.1:3000")
+            })?;
         let site_root = get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
         let leptos_options = LeptosOptions::builder()
             .output_name(get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "gitpat".into()))
@@ -80,7 +82,12 @@ impl Config {
             database_url: get("GITPAT_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             key,
             previous_keys: get("GITPAT_PREVIOUS_KEYS")
-                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             public_url,
             revalidate_every,
@@ -92,8 +99,9 @@ impl Config {
     /// Loads the master key (creating the default key file if absent) and any previous keys.
     pub fn keyring(&self) -> anyhow::Result<Keyring> {
         let current = match &self.key {
-            KeySource::Inline(b64) => crypto::parse_key(b64)
-                .map_err(|e| anyhow::anyhow!("GITPAT_MASTER_KEY: {e}"))?,
+            KeySource::Inline(b64) => {
+                crypto::parse_key(b64).map_err(|e| anyhow::anyhow!("GITPAT_MASTER_KEY: {e}"))?
+            }
             KeySource::File(path) => crypto::load_or_create_key_file(path)?,
         };
         let previous = self
@@ -113,15 +121,20 @@ impl Config {
 fn parse_public_url(u: &str) -> anyhow::Result<Url> {
     let url = Url::parse(u).map_err(|e| anyhow::anyhow!("GITPAT_PUBLIC_URL is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        anyhow::bail!("GITPAT_PUBLIC_URL must be an http(s) URL with a host, like https://gitpat.example.com");
+        anyhow::bail!(
+            "GITPAT_PUBLIC_URL must be an http(s) URL with a host, like https://gitpat.example.com"
+        );
     }
     Ok(url)
 }
 
 /// Parses an interval like `1h`, `30s`, `15m`.
 pub fn parse_interval(v: &str) -> anyhow::Result<Duration> {
-    let d = humantime::parse_duration(v.trim())
-        .map_err(|_| anyhow::anyhow!("GITPAT_REVALIDATE_EVERY must be a duration like 1h, 15m or 30s (got '{v}')"))?;
+    let d = humantime::parse_duration(v.trim()).map_err(|_| {
+        anyhow::anyhow!(
+            "GITPAT_REVALIDATE_EVERY must be a duration like 1h, 15m or 30s (got '{v}')"
+        )
+    })?;
     if d < Duration::from_secs(1) {
         anyhow::bail!("GITPAT_REVALIDATE_EVERY must be at least 1s");
     }
@@ -134,8 +147,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let env: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| env.get(k).cloned())
     }
 
@@ -163,18 +178,27 @@ mod tests {
         assert_eq!(c.revalidate_every, Duration::from_secs(30));
         assert!(c.secure_cookies());
         assert_eq!(c.leptos_options.site_addr.port(), 8080);
-        assert!(!format!("{c:?}").contains("AAAA"), "the inline key never prints");
+        assert!(
+            !format!("{c:?}").contains("AAAA"),
+            "the inline key never prints"
+        );
         let err = c.keyring().unwrap_err().to_string();
         assert!(err.contains("GITPAT_MASTER_KEY"), "{err}");
     }
 
     #[test]
     fn bad_values_are_named() {
-        let err = cfg(&[("GITPAT_REVALIDATE_EVERY", "often")]).unwrap_err().to_string();
+        let err = cfg(&[("GITPAT_REVALIDATE_EVERY", "often")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("GITPAT_REVALIDATE_EVERY"), "{err}");
-        let err = cfg(&[("GITPAT_PUBLIC_URL", "ftp://x")]).unwrap_err().to_string();
+        let err = cfg(&[("GITPAT_PUBLIC_URL", "ftp://x")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("GITPAT_PUBLIC_URL"), "{err}");
-        let err = cfg(&[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err().to_string();
+        let err = cfg(&[("LEPTOS_SITE_ADDR", "nowhere")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
     }
 }

@@ -6,7 +6,10 @@ use app::ssr::{auth, store};
 use sqlx::SqlitePool;
 
 pub const DEMO_PASSWORD: &str = "gitpat-demo";
-pub const DEMO_USERS: [(&str, &str); 2] = [("demo@gitpat.dev", "Dana Demo"), ("ops@gitpat.dev", "Olu Ops")];
+pub const DEMO_USERS: [(&str, &str); 2] = [
+    ("demo@gitpat.dev", "Dana Demo"),
+    ("ops@gitpat.dev", "Olu Ops"),
+];
 pub const ACCOUNTS: [&str; 2] = ["Acme Platform", "Globex Labs"];
 
 /// The demo runtimes: (account index, name, kind, path of its API under the emulator).
@@ -14,9 +17,24 @@ pub const RUNTIMES: [(usize, &str, ProviderKind, &str); 6] = [
     (0, "acme-prod", ProviderKind::Github, "/github"),
     (0, "acme-staging", ProviderKind::Gitlab, "/gitlab/api/v4"),
     (0, "acme-edge", ProviderKind::Bitbucket, "/bitbucket/2.0"),
-    (1, "globex-enterprise", ProviderKind::GithubEnterprise, "/ghe/api/v3"),
-    (1, "globex-onprem", ProviderKind::GitlabSelfManaged, "/gitlab-sm/api/v4"),
-    (1, "globex-dc", ProviderKind::BitbucketServer, "/bitbucket-server/rest/api/1.0"),
+    (
+        1,
+        "globex-enterprise",
+        ProviderKind::GithubEnterprise,
+        "/ghe/api/v3",
+    ),
+    (
+        1,
+        "globex-onprem",
+        ProviderKind::GitlabSelfManaged,
+        "/gitlab-sm/api/v4",
+    ),
+    (
+        1,
+        "globex-dc",
+        ProviderKind::BitbucketServer,
+        "/bitbucket-server/rest/api/1.0",
+    ),
 ];
 
 /// Seeds the demo data, leaving whatever exists alone. `emulator` is the emulator's base URL.
@@ -62,9 +80,21 @@ mod tests {
     async fn seeding_twice_changes_nothing(pool: SqlitePool) {
         seed(&pool, "http://127.0.0.1:1").await.unwrap();
         seed(&pool, "http://127.0.0.1:1").await.unwrap();
-        let demo = store::user_by_email(&pool, "demo@gitpat.dev").await.unwrap().unwrap();
-        let ops = store::user_by_email(&pool, "ops@gitpat.dev").await.unwrap().unwrap();
-        assert_eq!(store::runtimes_for_user(&pool, demo.id).await.unwrap().len(), 6);
+        let demo = store::user_by_email(&pool, "demo@gitpat.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        let ops = store::user_by_email(&pool, "ops@gitpat.dev")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store::runtimes_for_user(&pool, demo.id)
+                .await
+                .unwrap()
+                .len(),
+            6
+        );
         let ops_rts = store::runtimes_for_user(&pool, ops.id).await.unwrap();
         assert_eq!(ops_rts.len(), 3);
         assert!(ops_rts.iter().all(|r| r.account_name == "Globex Labs"));

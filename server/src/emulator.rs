@@ -58,12 +58,21 @@ impl Emulator {
         Router::new()
             .route("/github/user", get(github_user))
             .route("/ghe/api/v3/user", get(github_user))
-            .route("/gitlab/api/v4/personal_access_tokens/self", get(gitlab_token_self))
-            .route("/gitlab-sm/api/v4/personal_access_tokens/self", get(gitlab_token_self))
+            .route(
+                "/gitlab/api/v4/personal_access_tokens/self",
+                get(gitlab_token_self),
+            )
+            .route(
+                "/gitlab-sm/api/v4/personal_access_tokens/self",
+                get(gitlab_token_self),
+            )
             .route("/gitlab/api/v4/user", get(gitlab_user))
             .route("/gitlab-sm/api/v4/user", get(gitlab_user))
             .route("/bitbucket/2.0/user", get(bitbucket_user))
-            .route("/bitbucket-server/rest/api/1.0/application-properties", get(bitbucket_server_properties))
+            .route(
+                "/bitbucket-server/rest/api/1.0/application-properties",
+                get(bitbucket_server_properties),
+            )
             .route("/_emulator/tokens", post(register_token))
             .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
             .with_state(self.clone())
@@ -109,7 +118,11 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 fn basic(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
+    let v = headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
     let decoded = String::from_utf8(B64.decode(v).ok()?).ok()?;
     let (u, p) = decoded.split_once(':')?;
     Some((u.to_string(), p.to_string()))
@@ -125,7 +138,13 @@ async fn misbehave(t: &FakeToken) -> Option<Response> {
         return Some((status, "upstream failure").into_response());
     }
     if t.garbage {
-        return Some(([(header::CONTENT_TYPE, "application/json")], "<html>not json").into_response());
+        return Some(
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                "<html>not json",
+            )
+                .into_response(),
+        );
     }
     None
 }
@@ -166,14 +185,23 @@ async fn github_user(State(emu): State<Emulator>, headers: HeaderMap) -> Respons
     .into_response();
     let h = res.headers_mut();
     if !t.token.starts_with("github_pat_") {
-        h.insert("x-oauth-scopes", HeaderValue::from_str(&t.scopes.join(", ")).unwrap());
+        h.insert(
+            "x-oauth-scopes",
+            HeaderValue::from_str(&t.scopes.join(", ")).unwrap(),
+        );
         h.insert("x-accepted-oauth-scopes", HeaderValue::from_static(""));
     }
     if let Some(e) = t.expires_at {
         let v = e.format("%Y-%m-%d %H:%M:%S UTC").to_string();
-        h.insert("github-authentication-token-expiration", HeaderValue::from_str(&v).unwrap());
+        h.insert(
+            "github-authentication-token-expiration",
+            HeaderValue::from_str(&v).unwrap(),
+        );
     }
-    h.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
+    h.insert(
+        "x-github-api-version-selected",
+        HeaderValue::from_static("2022-11-28"),
+    );
     res
 }
 
@@ -186,23 +214,35 @@ fn gitlab_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// GitLab answers 401 with `invalid_token` for revoked and expired tokens, and a bare message otherwise.
-fn gitlab_check(emu: &Emulator, headers: &HeaderMap) -> Result<FakeToken, Response> {
+fn gitlab_check(emu: &Emulator, headers: &HeaderMap) -> Result<FakeToken, Box<Response>> {
     let Some(t) = gitlab_token(headers).and_then(|tok| emu.find(&tok)) else {
-        return Err((StatusCode::UNAUTHORIZED, Json(json!({ "message": "401 Unauthorized" }))).into_response());
+        return Err(Box::new(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "message": "401 Unauthorized" })),
+            )
+                .into_response(),
+        ));
     };
     if t.revoked {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user." })),
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user." })),
+            )
+                .into_response(),
+        ));
     }
     if expired(&t) {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "invalid_token", "error_description": "Token has expired." })),
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(
+                    json!({ "error": "invalid_token", "error_description": "Token has expired." }),
+                ),
+            )
+                .into_response(),
+        ));
     }
     Ok(t)
 }
@@ -210,7 +250,7 @@ fn gitlab_check(emu: &Emulator, headers: &HeaderMap) -> Result<FakeToken, Respon
 async fn gitlab_token_self(State(emu): State<Emulator>, headers: HeaderMap) -> Response {
     let t = match gitlab_check(&emu, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(r) = misbehave(&t).await {
         return r;
@@ -233,12 +273,13 @@ async fn gitlab_token_self(State(emu): State<Emulator>, headers: HeaderMap) -> R
 async fn gitlab_user(State(emu): State<Emulator>, headers: HeaderMap) -> Response {
     let t = match gitlab_check(&emu, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(r) = misbehave(&t).await {
         return r;
     }
-    Json(json!({ "id": 7, "username": t.login, "name": t.login, "state": "active" })).into_response()
+    Json(json!({ "id": 7, "username": t.login, "name": t.login, "state": "active" }))
+        .into_response()
 }
 
 // Bitbucket Cloud: `GET /2.0/user` with Basic auth (username or Atlassian email + token); the
@@ -250,8 +291,10 @@ async fn bitbucket_user(State(emu): State<Emulator>, headers: HeaderMap) -> Resp
             Json(json!({ "type": "error", "error": { "message": "Unauthorized" } })),
         )
             .into_response();
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Bitbucket.org HTTP\""));
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Bitbucket.org HTTP\""),
+        );
         r
     };
     let Some((user, tok)) = basic(&headers) else {
@@ -263,7 +306,10 @@ async fn bitbucket_user(State(emu): State<Emulator>, headers: HeaderMap) -> Resp
     if let Some(r) = misbehave(&t).await {
         return r;
     }
-    let user_ok = t.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&user));
+    let user_ok = t
+        .username
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&user));
     if t.revoked || expired(&t) || !user_ok {
         return unauthorized();
     }
@@ -275,8 +321,10 @@ async fn bitbucket_user(State(emu): State<Emulator>, headers: HeaderMap) -> Resp
         "uuid": "{00000000-0000-0000-0000-000000000000}",
     }))
     .into_response();
-    res.headers_mut()
-        .insert("x-oauth-scopes", HeaderValue::from_str(&t.scopes.join(", ")).unwrap());
+    res.headers_mut().insert(
+        "x-oauth-scopes",
+        HeaderValue::from_str(&t.scopes.join(", ")).unwrap(),
+    );
     res
 }
 
@@ -315,54 +363,79 @@ pub fn demo_tokens() -> Vec<(&'static str, FakeToken)> {
     let days = |d: i64| Some(Utc::now() + chrono::Duration::days(d));
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
-        ("GitHub / GitHub Enterprise, valid (repo)", FakeToken {
-            token: "ghp_demoValidToken0000000000000000000001".into(),
-            login: "dana-demo".into(),
-            scopes: s(&["repo", "read:org"]),
-            expires_at: days(90),
-            ..Default::default()
-        }),
-        ("GitHub, missing the repo scope", FakeToken {
-            token: "ghp_demoNoRepoScope000000000000000000002".into(),
-            login: "dana-demo".into(),
-            scopes: s(&["read:user"]),
-            expires_at: days(90),
-            ..Default::default()
-        }),
-        ("GitHub, expiring in 3 days", FakeToken {
-            token: "ghp_demoExpiringSoon00000000000000000003".into(),
-            login: "dana-demo".into(),
-            scopes: s(&["repo"]),
-            expires_at: days(3),
-            ..Default::default()
-        }),
-        ("GitLab / GitLab Self-Managed, valid", FakeToken {
-            token: "glpat-demoValidToken00000004".into(),
-            login: "dana.demo".into(),
-            scopes: s(&["write_repository", "read_repository", "read_api"]),
-            expires_at: days(60),
-            ..Default::default()
-        }),
-        ("GitLab, missing read_api", FakeToken {
-            token: "glpat-demoMissingReadApi0005".into(),
-            login: "dana.demo".into(),
-            scopes: s(&["write_repository"]),
-            expires_at: days(60),
-            ..Default::default()
-        }),
-        ("Bitbucket Cloud API token (username: dana@gitpat.dev)", FakeToken {
-            token: "ATATTdemoBitbucketToken0006".into(),
-            login: "dana-demo".into(),
-            username: Some("dana@gitpat.dev".into()),
-            scopes: s(&["read:user:bitbucket", "read:workspace:bitbucket", "write:repository:bitbucket"]),
-            expires_at: days(365),
-            ..Default::default()
-        }),
-        ("Bitbucket Server HTTP access token (username: dana)", FakeToken {
-            token: "BBDC-demoServerToken0007".into(),
-            login: "dana".into(),
-            username: Some("dana".into()),
-            ..Default::default()
-        }),
+        (
+            "GitHub / GitHub Enterprise, valid (repo)",
+            FakeToken {
+                token: "ghp_demoValidToken0000000000000000000001".into(),
+                login: "dana-demo".into(),
+                scopes: s(&["repo", "read:org"]),
+                expires_at: days(90),
+                ..Default::default()
+            },
+        ),
+        (
+            "GitHub, missing the repo scope",
+            FakeToken {
+                token: "ghp_demoNoRepoScope000000000000000000002".into(),
+                login: "dana-demo".into(),
+                scopes: s(&["read:user"]),
+                expires_at: days(90),
+                ..Default::default()
+            },
+        ),
+        (
+            "GitHub, expiring in 3 days",
+            FakeToken {
+                token: "ghp_demoExpiringSoon00000000000000000003".into(),
+                login: "dana-demo".into(),
+                scopes: s(&["repo"]),
+                expires_at: days(3),
+                ..Default::default()
+            },
+        ),
+        (
+            "GitLab / GitLab Self-Managed, valid",
+            FakeToken {
+                token: "glpat-demoValidToken00000004".into(),
+                login: "dana.demo".into(),
+                scopes: s(&["write_repository", "read_repository", "read_api"]),
+                expires_at: days(60),
+                ..Default::default()
+            },
+        ),
+        (
+            "GitLab, missing read_api",
+            FakeToken {
+                token: "glpat-demoMissingReadApi0005".into(),
+                login: "dana.demo".into(),
+                scopes: s(&["write_repository"]),
+                expires_at: days(60),
+                ..Default::default()
+            },
+        ),
+        (
+            "Bitbucket Cloud API token (username: dana@gitpat.dev)",
+            FakeToken {
+                token: "ATATTdemoBitbucketToken0006".into(),
+                login: "dana-demo".into(),
+                username: Some("dana@gitpat.dev".into()),
+                scopes: s(&[
+                    "read:user:bitbucket",
+                    "read:workspace:bitbucket",
+                    "write:repository:bitbucket",
+                ]),
+                expires_at: days(365),
+                ..Default::default()
+            },
+        ),
+        (
+            "Bitbucket Server HTTP access token (username: dana)",
+            FakeToken {
+                token: "BBDC-demoServerToken0007".into(),
+                login: "dana".into(),
+                username: Some("dana".into()),
+                ..Default::default()
+            },
+        ),
     ]
 }

@@ -9,12 +9,25 @@ pub const REVALIDATE_CONCURRENCY: usize = 8;
 /// Every `every`, re-checks the tokens last validated more than `every` ago. Safe to run on
 /// several nodes: a token replaced meanwhile is never overwritten with an old verdict.
 pub async fn revalidate_forever(state: AppState, every: Duration) {
-    let mut tick = tokio::time::interval(every.min(Duration::from_secs(60)).max(Duration::from_secs(1)));
+    let mut tick = tokio::time::interval(
+        every
+            .min(Duration::from_secs(60))
+            .max(Duration::from_secs(1)),
+    );
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let due = chrono::Utc::now() - chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
-        match tokens::revalidate_due(&state.pool, &state.keys, &state.http, due, REVALIDATE_CONCURRENCY).await {
+        let due = chrono::Utc::now()
+            - chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
+        match tokens::revalidate_due(
+            &state.pool,
+            &state.keys,
+            &state.http,
+            due,
+            REVALIDATE_CONCURRENCY,
+        )
+        .await
+        {
             Ok(r) if r.checked > 0 => tracing::info!(
                 checked = r.checked,
                 valid = r.valid,

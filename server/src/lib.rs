@@ -36,7 +36,10 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
-    let revalidator = tokio::spawn(jobs::revalidate_forever(state.clone(), config.revalidate_every));
+    let revalidator = tokio::spawn(jobs::revalidate_forever(
+        state.clone(),
+        config.revalidate_every,
+    ));
     let addr = state.leptos_options.site_addr;
     let app = router::app(state, store, config.secure_cookies());
     tracing::info!("gitpat listening on http://{addr}");

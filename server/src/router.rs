@@ -58,7 +58,10 @@ pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router 
                 move || app::shell(options.clone())
             },
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), web::require_login));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::require_login,
+        ));
 
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -71,9 +74,14 @@ pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router 
         .route("/healthz", get(web::healthz))
         .route("/login", post(web::login))
         .route("/logout", post(web::logout))
-        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            post(server_fn_handler).get(server_fn_handler),
+        )
         .merge(pages)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(middleware::from_fn(web::check_origin))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -106,9 +114,12 @@ pub async fn serve(router: Router, addr: std::net::SocketAddr) -> anyhow::Result
         .tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 
@@ -118,7 +129,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

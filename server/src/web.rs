@@ -13,7 +13,10 @@ pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
 
 /// 200 with JSON once the database answers; 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool).await {
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
         Ok(_) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -47,7 +50,11 @@ fn landing(next: &str) -> &str {
     }
 }
 
-pub async fn login(State(state): State<AppState>, session: Session, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Response {
     match auth::verify_login(&state.pool, &form.email, &form.password).await {
         Ok(Some(user)) => match auth::log_in(&session, user.id).await {
             Ok(()) => {
@@ -60,7 +67,11 @@ pub async fn login(State(state): State<AppState>, session: Session, Form(form): 
             }
         },
         Ok(None) => {
-            let next = if app::model::is_local_path(&form.next) { form.next.as_str() } else { "" };
+            let next = if app::model::is_local_path(&form.next) {
+                form.next.as_str()
+            } else {
+                ""
+            };
             Redirect::to(&format!("/login?error=1&next={}", encode(next))).into_response()
         }
         Err(e) => {
@@ -78,7 +89,12 @@ pub async fn logout(session: Session) -> Response {
 }
 
 /// Every page but the login page needs a signed-in user; strangers go to login and come back after.
-pub async fn require_login(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
+pub async fn require_login(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if path == "/login" {
         return next.run(req).await;
@@ -86,7 +102,11 @@ pub async fn require_login(State(state): State<AppState>, session: Session, req:
     match auth::session_user(&session, &state.pool).await {
         Ok(Some(_)) => next.run(req).await,
         Ok(None) => {
-            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             Redirect::to(&format!("/login?next={}", encode(target))).into_response()
         }
         Err(e) => {
@@ -144,16 +164,31 @@ mod tests {
     #[test]
     fn same_origin_needs_a_matching_origin_or_referer() {
         let host = (header::HOST, "127.0.0.1:3000");
-        assert!(same_origin(&headers(&[host.clone(), (header::ORIGIN, "http://127.0.0.1:3000")])));
-        assert!(same_origin(&headers(&[host.clone(), (header::REFERER, "http://127.0.0.1:3000/login")])));
-        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "http://evil.example")])));
-        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "null")])));
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://127.0.0.1:3000")
+        ])));
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (header::REFERER, "http://127.0.0.1:3000/login")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "null")
+        ])));
         assert!(!same_origin(&headers(&[host])));
     }
 
     #[test]
     fn landing_is_local_only() {
-        assert_eq!(landing("/git-personal-access-tokens?account=2"), "/git-personal-access-tokens?account=2");
+        assert_eq!(
+            landing("/git-personal-access-tokens?account=2"),
+            "/git-personal-access-tokens?account=2"
+        );
         assert_eq!(landing("https://evil.example/"), DEFAULT_LANDING);
         assert_eq!(landing("//evil.example/"), DEFAULT_LANDING);
         assert_eq!(landing(""), DEFAULT_LANDING);

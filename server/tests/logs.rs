@@ -11,7 +11,12 @@ const GOOD: &str = "ghp_goodToken1111111111111111111111111111";
 const NOSCOPE: &str = "ghp_noScope3333333333333333333333333333333";
 
 async fn add(app: &TestApp, cookie: &str, rt: i64, token: &str) {
-    app.send(call_fn("add_token", &[("runtime_id", &rt.to_string()), ("token", token)], Some(cookie))).await;
+    app.send(call_fn(
+        "add_token",
+        &[("runtime_id", &rt.to_string()), ("token", token)],
+        Some(cookie),
+    ))
+    .await;
 }
 
 #[tokio::test]
@@ -38,16 +43,30 @@ async fn tokens_never_reach_the_logs() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let (app, seed) = TestApp::new().await;
-    let _emu = with_emulator(&app, &seed, vec![fake(GOOD, &["repo"]), fake(NOSCOPE, &["read:user"])]).await;
+    let _emu = with_emulator(
+        &app,
+        &seed,
+        vec![fake(GOOD, &["repo"]), fake(NOSCOPE, &["read:user"])],
+    )
+    .await;
     let dana = app.login("dana@example.com", PASSWORD).await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.acme_rt, NOSCOPE).await;
     add(&app, &dana, seed.acme_rt, "ghp_unknownSecretValue9").await;
-    tokens::revalidate_due(&app.state.pool, &app.state.keys, &app.state.http, Utc::now() + Duration::seconds(1), 2)
-        .await
-        .unwrap();
+    tokens::revalidate_due(
+        &app.state.pool,
+        &app.state.keys,
+        &app.state.http,
+        Utc::now() + Duration::seconds(1),
+        2,
+    )
+    .await
+    .unwrap();
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("token stored"), "the log was captured: {logs}");
+    assert!(
+        logs.contains("token stored"),
+        "the log was captured: {logs}"
+    );
     for secret in [GOOD, NOSCOPE, "ghp_unknownSecretValue9", PASSWORD] {
         assert!(!logs.contains(secret), "a secret reached the log");
     }

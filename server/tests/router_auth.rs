@@ -18,7 +18,9 @@ async fn healthz_answers_json_once_the_database_is_up() {
 #[tokio::test]
 async fn login_sets_an_httponly_lax_cookie_and_lands_on_the_token_page() {
     let (app, _) = TestApp::new().await;
-    let res = app.send(login_request("dana@example.com", PASSWORD, "", None)).await;
+    let res = app
+        .send(login_request("dana@example.com", PASSWORD, "", None))
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/git-personal-access-tokens");
     let cookie = set_cookie_header(&res);
@@ -30,11 +32,18 @@ async fn login_sets_an_httponly_lax_cookie_and_lands_on_the_token_page() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let (app, _) = TestApp::new().await;
-    let wrong = app.send(login_request("dana@example.com", "nope", "", None)).await;
-    let unknown = app.send(login_request("nobody@example.com", "nope", "", None)).await;
+    let wrong = app
+        .send(login_request("dana@example.com", "nope", "", None))
+        .await;
+    let unknown = app
+        .send(login_request("nobody@example.com", "nope", "", None))
+        .await;
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&wrong), location(&unknown));
-    assert!(session_cookie(&wrong).is_none(), "no session for a failed login");
+    assert!(
+        session_cookie(&wrong).is_none(),
+        "no session for a failed login"
+    );
     let page = body_text(app.send(get(&location(&wrong), None)).await).await;
     assert!(page.contains("Incorrect email or password."));
 }
@@ -42,11 +51,21 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 #[tokio::test]
 async fn a_stranger_is_sent_to_login_and_back_after_it() {
     let (app, _) = TestApp::new().await;
-    let res = app.send(get("/git-personal-access-tokens?account=2", None)).await;
-    assert!(res.status().is_redirection());
-    assert_eq!(location(&res), "/login?next=%2Fgit-personal-access-tokens%3Faccount%3D2");
     let res = app
-        .send(login_request("dana@example.com", PASSWORD, "/git-personal-access-tokens?account=2", None))
+        .send(get("/git-personal-access-tokens?account=2", None))
+        .await;
+    assert!(res.status().is_redirection());
+    assert_eq!(
+        location(&res),
+        "/login?next=%2Fgit-personal-access-tokens%3Faccount%3D2"
+    );
+    let res = app
+        .send(login_request(
+            "dana@example.com",
+            PASSWORD,
+            "/git-personal-access-tokens?account=2",
+            None,
+        ))
         .await;
     assert_eq!(location(&res), "/git-personal-access-tokens?account=2");
 }
@@ -54,11 +73,23 @@ async fn a_stranger_is_sent_to_login_and_back_after_it() {
 #[tokio::test]
 async fn open_redirects_are_refused() {
     let (app, _) = TestApp::new().await;
-    for next in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"] {
-        let res = app.send(login_request("dana@example.com", PASSWORD, next, None)).await;
+    for next in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let res = app
+            .send(login_request("dana@example.com", PASSWORD, next, None))
+            .await;
         assert_eq!(location(&res), "/git-personal-access-tokens", "next={next}");
-        let res = app.send(login_request("dana@example.com", "wrong", next, None)).await;
-        assert!(!location(&res).contains("evil"), "next={next} echoed on failure");
+        let res = app
+            .send(login_request("dana@example.com", "wrong", next, None))
+            .await;
+        assert!(
+            !location(&res).contains("evil"),
+            "next={next} echoed on failure"
+        );
     }
 }
 
@@ -66,30 +97,50 @@ async fn open_redirects_are_refused() {
 async fn the_session_id_changes_at_login() {
     let (app, _) = TestApp::new().await;
     let planted = "gitpat_session=AAAAAAAAAAAAAAAAAAAAAA";
-    let res = app.send(login_request("dana@example.com", PASSWORD, "", Some(planted))).await;
+    let res = app
+        .send(login_request(
+            "dana@example.com",
+            PASSWORD,
+            "",
+            Some(planted),
+        ))
+        .await;
     let fresh = session_cookie(&res).unwrap();
     assert_ne!(fresh, planted);
-    let res = app.send(get("/git-personal-access-tokens", Some(planted))).await;
-    assert!(res.status().is_redirection(), "the planted id is not signed in");
+    let res = app
+        .send(get("/git-personal-access-tokens", Some(planted)))
+        .await;
+    assert!(
+        res.status().is_redirection(),
+        "the planted id is not signed in"
+    );
 }
 
 #[tokio::test]
 async fn logout_destroys_the_session() {
     let (app, _) = TestApp::new().await;
     let cookie = app.login("dana@example.com", PASSWORD).await;
-    let res = app.send(get("/git-personal-access-tokens", Some(&cookie))).await;
+    let res = app
+        .send(get("/git-personal-access-tokens", Some(&cookie)))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.send(post_form("/logout", &[], Some(&cookie))).await;
     assert_eq!(location(&res), "/login");
-    let res = app.send(get("/git-personal-access-tokens", Some(&cookie))).await;
-    assert!(res.status().is_redirection(), "the old cookie no longer works");
+    let res = app
+        .send(get("/git-personal-access-tokens", Some(&cookie)))
+        .await;
+    assert!(
+        res.status().is_redirection(),
+        "the old cookie no longer works"
+    );
 }
 
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
     let (app, _) = TestApp::new().await;
     let mut req = login_request("dana@example.com", PASSWORD, "", None);
-    req.headers_mut().insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    req.headers_mut()
+        .insert(header::ORIGIN, "http://evil.example".parse().unwrap());
     assert_eq!(app.send(req).await.status(), StatusCode::FORBIDDEN);
     let mut req = login_request("dana@example.com", PASSWORD, "", None);
     req.headers_mut().remove(header::ORIGIN);
@@ -100,14 +151,22 @@ async fn cross_site_posts_are_refused() {
 async fn the_page_lists_only_runtimes_of_the_users_accounts() {
     let (app, _) = TestApp::new().await;
     let dana = app.login("dana@example.com", PASSWORD).await;
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&dana))).await).await;
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
     assert!(page.contains("acme-prod") && page.contains("globex-edge"));
     assert!(page.contains("Add Token"));
     assert!(page.contains(r#"aria-label="Account menu""#));
     assert!(page.contains("Git Personal Access Token"));
 
     let olu = app.login("olu@example.com", PASSWORD).await;
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&olu))).await).await;
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&olu)))
+            .await,
+    )
+    .await;
     assert!(page.contains("globex-edge"));
     assert!(!page.contains("acme-prod"), "olu is not in Acme");
 }
@@ -119,7 +178,13 @@ async fn security_headers_are_on_every_response() {
         let res = app.send(get(path, None)).await;
         let h = res.headers();
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
-        assert!(h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(
+            h[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
         assert!(h.contains_key(header::REFERRER_POLICY), "{path}");
     }
 }

@@ -32,7 +32,10 @@ async fn setup() -> (TestApp, Seed, server::emulator::Emulator, String, String) 
 }
 
 async fn token_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens").fetch_one(&app.state.pool).await.unwrap()
+    sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
 }
 
 async fn last4_of(app: &TestApp, user: i64, rt: i64) -> Option<String> {
@@ -45,7 +48,15 @@ async fn last4_of(app: &TestApp, user: i64, rt: i64) -> Option<String> {
 }
 
 async fn add(app: &TestApp, cookie: &str, rt: i64, token: &str) -> (StatusCode, String) {
-    status_and_body(app, call_fn("add_token", &[("runtime_id", &rt.to_string()), ("token", token)], Some(cookie))).await
+    status_and_body(
+        app,
+        call_fn(
+            "add_token",
+            &[("runtime_id", &rt.to_string()), ("token", token)],
+            Some(cookie),
+        ),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -59,20 +70,31 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
     assert!(list.contains(r#""status":"valid""#), "{list}");
     assert!(list.contains(r#""last4":"1111""#) && list.contains(r#""provider_login":"octo""#));
     assert!(!list.contains(GOOD), "the token never reaches the browser");
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&dana))).await).await;
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
     assert!(page.contains("••••1111") && !page.contains(GOOD));
 
     // The stored bytes: ciphertext only, under the current key, bound to its row.
-    let (key_id, blob): (String, Vec<u8>) = sqlx::query_as("SELECT key_id, ciphertext FROM git_tokens")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let (key_id, blob): (String, Vec<u8>) =
+        sqlx::query_as("SELECT key_id, ciphertext FROM git_tokens")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
     assert_eq!(key_id, app.state.keys.current_id());
     assert!(!blob.windows(GOOD.len()).any(|w| w == GOOD.as_bytes()));
-    let revealed = tokens::reveal(&app.state.pool, &app.state.keys, seed.dana, seed.acme_rt).await.unwrap().unwrap();
+    let revealed = tokens::reveal(&app.state.pool, &app.state.keys, seed.dana, seed.acme_rt)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(revealed.expose(), GOOD);
 
-    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_events").fetch_all(&app.state.pool).await.unwrap();
+    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_events")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(audit, [("token.add".to_string(), "method=pat".to_string())]);
 }
 
@@ -81,12 +103,19 @@ async fn the_database_files_hold_no_token_bytes() {
     let (app, seed, _emu, dana, _) = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GL).await;
-    sqlx::query("PRAGMA wal_checkpoint(FULL)").execute(&app.state.pool).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(FULL)")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
     for entry in std::fs::read_dir(app.dir.path()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         for secret in [GOOD, GL] {
-            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{} holds a token", path.display());
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds a token",
+                path.display()
+            );
         }
     }
 }
@@ -104,7 +133,9 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
     .execute(&app.state.pool)
     .await
     .unwrap();
-    let err = tokens::reveal(&app.state.pool, &app.state.keys, seed.olu, seed.globex_rt).await.unwrap_err();
+    let err = tokens::reveal(&app.state.pool, &app.state.keys, seed.olu, seed.globex_rt)
+        .await
+        .unwrap_err();
     assert!(err.downcast_ref::<crypto::CryptoError>().is_some(), "{err}");
 }
 
@@ -120,8 +151,14 @@ async fn refusals_name_the_reason_and_store_nothing() {
         ("a".repeat(1025), "longer than 1024 bytes"),
         ("ghp_with space".into(), "spaces or control characters"),
         ("ghp_nul\u{0}byte".into(), "spaces or control characters"),
-        ("ghp_\u{202e}rtl".into(), "characters that no Git provider uses"),
-        ("ghp_'; DROP TABLE git_tokens; --".into(), "spaces or control characters"),
+        (
+            "ghp_\u{202e}rtl".into(),
+            "characters that no Git provider uses",
+        ),
+        (
+            "ghp_'; DROP TABLE git_tokens; --".into(),
+            "spaces or control characters",
+        ),
     ];
     for (token, want) in cases {
         let (status, body) = add(&app, &dana, rt, &token).await;
@@ -154,10 +191,18 @@ async fn replacing_keeps_the_old_token_until_the_new_one_passes() {
     add(&app, &dana, seed.acme_rt, GOOD).await;
     let (status, _) = add(&app, &dana, seed.acme_rt, NOSCOPE).await;
     assert_ne!(status, StatusCode::OK);
-    assert_eq!(last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(), Some("1111"), "old token kept");
+    assert_eq!(
+        last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(),
+        Some("1111"),
+        "old token kept"
+    );
     let (status, _) = add(&app, &dana, seed.acme_rt, GOOD2).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(), Some("2222"), "replaced");
+    assert_eq!(
+        last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(),
+        Some("2222"),
+        "replaced"
+    );
     assert_eq!(token_count(&app).await, 1);
 }
 
@@ -166,15 +211,35 @@ async fn delete_removes_only_the_callers_token() {
     let (app, seed, _emu, dana, olu) = setup().await;
     add(&app, &dana, seed.globex_rt, GL).await;
     add(&app, &olu, seed.globex_rt, GL).await;
-    let (status, body) =
-        status_and_body(&app, call_fn("delete_token", &[("runtime_id", &seed.globex_rt.to_string())], Some(&dana))).await;
+    let (status, body) = status_and_body(
+        &app,
+        call_fn(
+            "delete_token",
+            &[("runtime_id", &seed.globex_rt.to_string())],
+            Some(&dana),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(last4_of(&app, seed.dana, seed.globex_rt).await, None);
-    assert!(last4_of(&app, seed.olu, seed.globex_rt).await.is_some(), "olu's token untouched");
-    let runtimes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes").fetch_one(&app.state.pool).await.unwrap();
+    assert!(
+        last4_of(&app, seed.olu, seed.globex_rt).await.is_some(),
+        "olu's token untouched"
+    );
+    let runtimes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(runtimes, 2, "the runtime itself is not affected");
-    let (status, body) =
-        status_and_body(&app, call_fn("delete_token", &[("runtime_id", &seed.globex_rt.to_string())], Some(&dana))).await;
+    let (status, body) = status_and_body(
+        &app,
+        call_fn(
+            "delete_token",
+            &[("runtime_id", &seed.globex_rt.to_string())],
+            Some(&dana),
+        ),
+    )
+    .await;
     assert_ne!(status, StatusCode::OK);
     assert!(body.contains("no token"), "{body}");
 }
@@ -186,9 +251,15 @@ async fn nobody_touches_runtimes_outside_their_accounts_or_others_tokens() {
     let acme = seed.acme_rt.to_string();
     // olu is not in Acme: add, delete and hide are all refused, and dana's token stays.
     for (name, pairs) in [
-        ("add_token", vec![("runtime_id", acme.as_str()), ("token", GOOD2)]),
+        (
+            "add_token",
+            vec![("runtime_id", acme.as_str()), ("token", GOOD2)],
+        ),
         ("delete_token", vec![("runtime_id", acme.as_str())]),
-        ("set_notifications_hidden", vec![("runtime_id", acme.as_str()), ("hidden", "true")]),
+        (
+            "set_notifications_hidden",
+            vec![("runtime_id", acme.as_str()), ("hidden", "true")],
+        ),
     ] {
         let (status, body) = status_and_body(&app, call_fn(name, &pairs, Some(&olu))).await;
         assert_ne!(status, StatusCode::OK, "{name}");
@@ -196,17 +267,31 @@ async fn nobody_touches_runtimes_outside_their_accounts_or_others_tokens() {
         let (status, _) = status_and_body(&app, call_fn(name, &pairs, None)).await;
         assert_ne!(status, StatusCode::OK, "{name} without a session");
     }
-    assert_eq!(last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(), Some("1111"));
-    let prefs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_prefs").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(
+        last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(),
+        Some("1111")
+    );
+    let prefs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_prefs")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(prefs, 0);
     let (_, list) = status_and_body(&app, call_fn("tokens", &[], Some(&olu))).await;
     assert!(!list.contains("acme-prod"), "{list}");
     let (status, _) = status_and_body(&app, call_fn("tokens", &[], None)).await;
     assert_ne!(status, StatusCode::OK);
     // Unknown runtime ids and garbage ids are refused too.
-    let (status, _) = status_and_body(&app, call_fn("delete_token", &[("runtime_id", "999")], Some(&dana))).await;
+    let (status, _) = status_and_body(
+        &app,
+        call_fn("delete_token", &[("runtime_id", "999")], Some(&dana)),
+    )
+    .await;
     assert_ne!(status, StatusCode::OK);
-    let (status, _) = status_and_body(&app, call_fn("delete_token", &[("runtime_id", "1 OR 1=1")], Some(&dana))).await;
+    let (status, _) = status_and_body(
+        &app,
+        call_fn("delete_token", &[("runtime_id", "1 OR 1=1")], Some(&dana)),
+    )
+    .await;
     assert_ne!(status, StatusCode::OK);
     assert_eq!(token_count(&app).await, 1);
 }
@@ -229,21 +314,44 @@ async fn bitbucket_needs_a_username() {
 async fn hide_notifications_is_per_user_and_runtime() {
     let (app, seed, emu, dana, _) = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
-    emu.register(server::emulator::FakeToken { revoked: true, ..fake(GOOD, &["repo"]) });
+    emu.register(server::emulator::FakeToken {
+        revoked: true,
+        ..fake(GOOD, &["repo"])
+    });
     let due = Utc::now() + Duration::seconds(1);
-    let report = tokens::revalidate_due(&app.state.pool, &app.state.keys, &app.state.http, due, 4).await.unwrap();
+    let report = tokens::revalidate_due(&app.state.pool, &app.state.keys, &app.state.http, due, 4)
+        .await
+        .unwrap();
     assert_eq!(report.invalid, 1);
-    let rows = tokens::rows_for_user(&app.state.pool, seed.dana).await.unwrap();
+    let rows = tokens::rows_for_user(&app.state.pool, seed.dana)
+        .await
+        .unwrap();
     assert_eq!(rows.iter().filter(|r| r.notifies()).count(), 1);
 
-    let pairs = [("runtime_id", seed.acme_rt.to_string()), ("hidden", "true".to_string())];
+    let pairs = [
+        ("runtime_id", seed.acme_rt.to_string()),
+        ("hidden", "true".to_string()),
+    ];
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, body) = status_and_body(&app, call_fn("set_notifications_hidden", &pairs, Some(&dana))).await;
+    let (status, body) = status_and_body(
+        &app,
+        call_fn("set_notifications_hidden", &pairs, Some(&dana)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let rows = tokens::rows_for_user(&app.state.pool, seed.dana).await.unwrap();
+    let rows = tokens::rows_for_user(&app.state.pool, seed.dana)
+        .await
+        .unwrap();
     assert_eq!(rows.iter().filter(|r| r.notifies()).count(), 0);
-    assert!(rows.iter().find(|r| r.runtime.id == seed.acme_rt).unwrap().notifications_hidden);
-    let olu_rows = tokens::rows_for_user(&app.state.pool, seed.olu).await.unwrap();
+    assert!(
+        rows.iter()
+            .find(|r| r.runtime.id == seed.acme_rt)
+            .unwrap()
+            .notifications_hidden
+    );
+    let olu_rows = tokens::rows_for_user(&app.state.pool, seed.olu)
+        .await
+        .unwrap();
     assert!(olu_rows.iter().all(|r| !r.notifications_hidden));
 }
 
@@ -254,22 +362,47 @@ async fn revalidation_keeps_statuses_true() {
     add(&app, &dana, seed.globex_rt, GL).await;
     let pool = &app.state.pool;
     let status_of = |rt: i64| async move {
-        tokens::rows_for_user(pool, seed.dana).await.unwrap().into_iter().find(|r| r.runtime.id == rt).unwrap().status
+        tokens::rows_for_user(pool, seed.dana)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.runtime.id == rt)
+            .unwrap()
+            .status
     };
     let due = || Utc::now() + Duration::seconds(1);
     use app::model::TokenStatus;
 
     // The provider fails: unreachable, with the previous verdict named, never invalid.
-    emu.register(server::emulator::FakeToken { fail_status: Some(503), ..fake(GOOD, &["repo"]) });
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4).await.unwrap();
+    emu.register(server::emulator::FakeToken {
+        fail_status: Some(503),
+        ..fake(GOOD, &["repo"])
+    });
+    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
+        .await
+        .unwrap();
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Unreachable);
     let rows = tokens::rows_for_user(pool, seed.dana).await.unwrap();
-    let err = rows.iter().find(|r| r.runtime.id == seed.acme_rt).unwrap().token.as_ref().unwrap().last_error.clone().unwrap();
+    let err = rows
+        .iter()
+        .find(|r| r.runtime.id == seed.acme_rt)
+        .unwrap()
+        .token
+        .as_ref()
+        .unwrap()
+        .last_error
+        .clone()
+        .unwrap();
     assert!(err.contains("Last known status: Valid"), "{err}");
 
     // Revoked at the provider: invalid.
-    emu.register(server::emulator::FakeToken { revoked: true, ..fake(GOOD, &["repo"]) });
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4).await.unwrap();
+    emu.register(server::emulator::FakeToken {
+        revoked: true,
+        ..fake(GOOD, &["repo"])
+    });
+    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
+        .await
+        .unwrap();
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Invalid);
 
     // An expiry date that passed: expired, without asking the provider (it would say valid).
@@ -279,8 +412,14 @@ async fn revalidation_keeps_statuses_true() {
         .execute(pool)
         .await
         .unwrap();
-    assert_eq!(status_of(seed.globex_rt).await, TokenStatus::Expired, "shown expired at once");
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4).await.unwrap();
+    assert_eq!(
+        status_of(seed.globex_rt).await,
+        TokenStatus::Expired,
+        "shown expired at once"
+    );
+    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
+        .await
+        .unwrap();
     let stored: String = sqlx::query_scalar("SELECT status FROM git_tokens WHERE runtime_id = ?")
         .bind(seed.globex_rt)
         .fetch_one(pool)
@@ -289,7 +428,10 @@ async fn revalidation_keeps_statuses_true() {
     assert_eq!(stored, "expired");
 
     // Expiring within 7 days.
-    emu.register(server::emulator::FakeToken { expires_at: Some(Utc::now() + Duration::days(3)), ..fake(GOOD2, &["repo"]) });
+    emu.register(server::emulator::FakeToken {
+        expires_at: Some(Utc::now() + Duration::days(3)),
+        ..fake(GOOD2, &["repo"])
+    });
     add(&app, &dana, seed.acme_rt, GOOD2).await;
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Expiring);
 }
@@ -306,7 +448,9 @@ async fn the_same_token_on_two_runtimes_is_pointed_out() {
     let _ = &emu;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GOOD).await;
-    let rows = tokens::rows_for_user(&app.state.pool, seed.dana).await.unwrap();
+    let rows = tokens::rows_for_user(&app.state.pool, seed.dana)
+        .await
+        .unwrap();
     let acme = rows.iter().find(|r| r.runtime.id == seed.acme_rt).unwrap();
     assert_eq!(acme.token.as_ref().unwrap().shared_with, ["globex-edge"]);
 }
@@ -316,16 +460,47 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
     let (app, seed, _emu, dana, _) = setup().await;
     let rt = seed.acme_rt.to_string();
     let drawer = format!("/git-personal-access-tokens/{rt}/add");
-    let res = app.send(post_plain_form("add_token", &[("runtime_id", &rt), ("token", NOSCOPE)], &dana, &drawer)).await;
+    let res = app
+        .send(post_plain_form(
+            "add_token",
+            &[("runtime_id", &rt), ("token", NOSCOPE)],
+            &dana,
+            &drawer,
+        ))
+        .await;
     assert!(res.status().is_redirection());
-    assert!(location(&res).starts_with(&format!("{ORIGIN}{drawer}")), "back to the form");
+    assert!(
+        location(&res).starts_with(&format!("{ORIGIN}{drawer}")),
+        "back to the form"
+    );
     let page = body_text(app.send(get(&drawer, Some(&dana))).await).await;
-    assert!(page.contains("missing required scopes: repo"), "the error is shown on the form");
+    assert!(
+        page.contains("missing required scopes: repo"),
+        "the error is shown on the form"
+    );
 
-    let res = app.send(post_plain_form("add_token", &[("runtime_id", &rt), ("token", GOOD)], &dana, &drawer)).await;
+    let res = app
+        .send(post_plain_form(
+            "add_token",
+            &[("runtime_id", &rt), ("token", GOOD)],
+            &dana,
+            &drawer,
+        ))
+        .await;
     assert_eq!(location(&res), "/git-personal-access-tokens");
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&dana))).await).await;
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
     assert!(page.contains("Token added to acme-prod."));
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&dana))).await).await;
-    assert!(!page.contains("Token added to acme-prod."), "a notice shows once");
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
+    assert!(
+        !page.contains("Token added to acme-prod."),
+        "a notice shows once"
+    );
 }

@@ -15,19 +15,40 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 /// Validates a personal access token at the runtime's provider and stores it for the caller
 /// (replacing the previous one only once the new one has passed).
 #[server(endpoint = "add_token")]
-pub async fn add_token(runtime_id: i64, token: String, username: Option<String>) -> Result<String, AppError> {
+pub async fn add_token(
+    runtime_id: i64,
+    token: String,
+    username: Option<String>,
+) -> Result<String, AppError> {
     use crate::ssr::crypto::Secret;
     use crate::ssr::{auth, flash, state, tokens};
     let token = Secret::new(token);
     let result = async {
         let user = auth::require_user().await?;
         let st = state();
-        let req = tokens::NewToken { runtime_id, token, username };
-        let rt = tokens::add_pat(&st.pool, &st.keys, &st.http, user.id, req, flash::client_addr().await).await?;
+        let req = tokens::NewToken {
+            runtime_id,
+            token,
+            username,
+        };
+        let rt = tokens::add_pat(
+            &st.pool,
+            &st.keys,
+            &st.http,
+            user.id,
+            req,
+            flash::client_addr().await,
+        )
+        .await?;
         Ok(rt.name)
     }
     .await;
-    flash::finish(result, |name| format!("Token added to {name}."), "/git-personal-access-tokens").await
+    flash::finish(
+        result,
+        |name| format!("Token added to {name}."),
+        "/git-personal-access-tokens",
+    )
+    .await
 }
 
 /// Deletes the caller's token for a runtime.
@@ -36,11 +57,22 @@ pub async fn delete_token(runtime_id: i64) -> Result<String, AppError> {
     use crate::ssr::{auth, flash, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
-        let rt = tokens::delete(&state().pool, user.id, runtime_id, flash::client_addr().await).await?;
+        let rt = tokens::delete(
+            &state().pool,
+            user.id,
+            runtime_id,
+            flash::client_addr().await,
+        )
+        .await?;
         Ok(rt.name)
     }
     .await;
-    flash::finish(result, |name| format!("Token deleted from {name}."), "/git-personal-access-tokens").await
+    flash::finish(
+        result,
+        |name| format!("Token deleted from {name}."),
+        "/git-personal-access-tokens",
+    )
+    .await
 }
 
 /// Hides (or shows again) a runtime's notifications for the caller.
@@ -49,13 +81,26 @@ pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<b
     use crate::ssr::{auth, flash, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
-        tokens::set_hidden(&state().pool, user.id, runtime_id, hidden, flash::client_addr().await).await?;
+        tokens::set_hidden(
+            &state().pool,
+            user.id,
+            runtime_id,
+            hidden,
+            flash::client_addr().await,
+        )
+        .await?;
         Ok(hidden)
     }
     .await;
     flash::finish(
         result,
-        |h| if *h { "Notifications hidden.".into() } else { "Notifications shown.".into() },
+        |h| {
+            if *h {
+                "Notifications hidden.".into()
+            } else {
+                "Notifications shown.".into()
+            }
+        },
         "/git-personal-access-tokens",
     )
     .await

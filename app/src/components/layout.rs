@@ -66,7 +66,12 @@ pub fn Layout() -> impl IntoView {
 
 #[component]
 fn UserTools(user: UserView) -> impl IntoView {
-    let accounts = user.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>().join(" · ");
+    let accounts = user
+        .accounts
+        .iter()
+        .map(|a| a.name.clone())
+        .collect::<Vec<_>>()
+        .join(" · ");
     let initials = user.initials.clone();
     view! {
         <div class="toolbar-tools">

@@ -26,7 +26,11 @@ fn focus_item(menu: &web_sys::Element, pick: impl Fn(Option<usize>, usize) -> us
     let active = menu
         .owner_document()
         .and_then(|d| d.active_element())
-        .and_then(|a| items.iter().position(|i| *i == *a.unchecked_ref::<web_sys::HtmlElement>()));
+        .and_then(|a| {
+            items
+                .iter()
+                .position(|i| *i == *a.unchecked_ref::<web_sys::HtmlElement>())
+        });
     let _ = items[pick(active, items.len()) % items.len()].focus();
 }
 
@@ -78,7 +82,9 @@ pub fn MenuButton(
         _ => {}
     };
     let on_menu_key = move |ev: web_sys::KeyboardEvent| {
-        let Some(menu) = menu_ref.get_untracked() else { return };
+        let Some(menu) = menu_ref.get_untracked() else {
+            return;
+        };
         match ev.key().as_str() {
             "ArrowDown" => {
                 ev.prevent_default();
@@ -106,8 +112,12 @@ pub fn MenuButton(
     };
     // Closes when focus leaves the whole widget (a click elsewhere, Tab away).
     let on_focus_out = move |ev: web_sys::FocusEvent| {
-        let target = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        let next = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let target = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let next = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
         if let (Some(wrap), next) = (target, next) {
             if !next.is_some_and(|n| wrap.contains(Some(&n))) {
                 open.set(false);

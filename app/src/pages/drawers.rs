@@ -20,19 +20,20 @@ fn use_row() -> impl Fn() -> Option<Result<TokenRow, String>> + Copy {
             r.map_err(|e| e.to_string()).and_then(|rows| {
                 rows.into_iter()
                     .find(|row| Some(row.runtime.id) == id)
-                    .ok_or_else(|| "No such GitOps Runtime, or you are not a member of its account.".to_string())
+                    .ok_or_else(|| {
+                        "No such GitOps Runtime, or you are not a member of its account."
+                            .to_string()
+                    })
             })
         })
     }
 }
 
-/// After a successful change: refresh the page data and close the drawer.
+/// After a successful change, close the drawer; leaving its URL refetches the page data.
 fn close_on_success(succeeded: impl Fn() -> bool + Send + Sync + 'static) {
-    let data = use_page_data();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if succeeded() {
-            data.refresh.update(|v| *v += 1);
             navigate(LIST, Default::default());
         }
     });
@@ -62,7 +63,12 @@ pub fn AddTokenDrawer() -> impl IntoView {
     let row = use_row();
     let add = ServerAction::<AddToken>::new();
     close_on_success(move || matches!(add.value().get(), Some(Ok(_))));
-    let error = move || add.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        add.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <Drawer title="Add Token">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -123,7 +129,13 @@ pub fn DeleteTokenDrawer() -> impl IntoView {
     let row = use_row();
     let delete = ServerAction::<DeleteToken>::new();
     close_on_success(move || matches!(delete.value().get(), Some(Ok(_))));
-    let error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <Drawer title="Delete Token">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -16,7 +16,12 @@ pub const HIDE_NOTIFICATIONS: &str = "Hide notifications";
 pub fn TokensPage() -> impl IntoView {
     let data = use_page_data();
     let query = use_query_map();
-    let account_filter = move || query.read().get("account").and_then(|a| a.parse::<i64>().ok());
+    let account_filter = move || {
+        query
+            .read()
+            .get("account")
+            .and_then(|a| a.parse::<i64>().ok())
+    };
     let hide = ServerAction::<SetNotificationsHidden>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = hide.value().get() {
@@ -51,8 +56,15 @@ pub fn TokensPage() -> impl IntoView {
 /// Alerts about tokens that need attention: invalid or expired (unless hidden), and expiring soon.
 #[component]
 fn Banner(rows: Vec<TokenRow>) -> impl IntoView {
-    let alerting: Vec<String> = rows.iter().filter(|r| r.notifies()).map(|r| r.runtime.name.clone()).collect();
-    let expiring = rows.iter().filter(|r| r.status == TokenStatus::Expiring).count();
+    let alerting: Vec<String> = rows
+        .iter()
+        .filter(|r| r.notifies())
+        .map(|r| r.runtime.name.clone())
+        .collect();
+    let expiring = rows
+        .iter()
+        .filter(|r| r.status == TokenStatus::Expiring)
+        .count();
     view! {
         {(!alerting.is_empty()).then(|| view! {
             <div class="alert error banner" role="region" aria-label="Token alerts">
@@ -85,7 +97,11 @@ fn accounts_of(rows: &[TokenRow]) -> Vec<(i64, String)> {
 }
 
 #[component]
-fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, hide: ServerAction<SetNotificationsHidden>) -> impl IntoView {
+fn RuntimeTable(
+    rows: Vec<TokenRow>,
+    account: Option<i64>,
+    hide: ServerAction<SetNotificationsHidden>,
+) -> impl IntoView {
     if rows.is_empty() {
         return view! {
             <div class="empty card">

@@ -2,7 +2,9 @@
 
 use super::store::{self, UserRecord};
 use crate::error::AppError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use sqlx::SqlitePool;
 use std::sync::OnceLock;
@@ -29,7 +31,11 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
     Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await?)
@@ -91,7 +97,10 @@ pub async fn log_out(session: &Session) -> anyhow::Result<()> {
 }
 
 /// The signed-in user of this session, if any.
-pub async fn session_user(session: &Session, pool: &SqlitePool) -> anyhow::Result<Option<UserRecord>> {
+pub async fn session_user(
+    session: &Session,
+    pool: &SqlitePool,
+) -> anyhow::Result<Option<UserRecord>> {
     let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
         return Ok(None);
     };
@@ -119,8 +128,12 @@ mod tests {
         let b = hash_password("correct horse".into()).await.unwrap();
         assert!(a.starts_with("$argon2id$"), "{a}");
         assert_ne!(a, b, "each hash has its own salt");
-        assert!(verify_password("correct horse".into(), a.clone()).await.unwrap());
+        assert!(verify_password("correct horse".into(), a.clone())
+            .await
+            .unwrap());
         assert!(!verify_password("wrong".into(), a).await.unwrap());
-        assert!(!verify_password("x".into(), "not a hash".into()).await.unwrap());
+        assert!(!verify_password("x".into(), "not a hash".into())
+            .await
+            .unwrap());
     }
 }

@@ -42,7 +42,9 @@ pub struct Sealed {
 pub enum CryptoError {
     #[error("the key that sealed this secret ({0}) is not configured")]
     UnknownKey(String),
-    #[error("the secret does not decrypt with its key and row (tampered, or copied from another row)")]
+    #[error(
+        "the secret does not decrypt with its key and row (tampered, or copied from another row)"
+    )]
     Decrypt,
 }
 
@@ -60,7 +62,9 @@ pub struct Keyring {
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyring").field("current", &self.current.id).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("current", &self.current.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,7 +105,10 @@ pub fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
             write_private(path, &B64.encode(key))?;
             Ok(key)
         }
-        Err(e) => Err(anyhow::anyhow!("cannot read the key file {}: {e}", path.display())),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot read the key file {}: {e}",
+            path.display()
+        )),
     }
 }
 
@@ -154,12 +161,18 @@ impl Keyring {
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
-                Payload { msg: plaintext.expose().as_bytes(), aad: aad.as_bytes() },
+                Payload {
+                    msg: plaintext.expose().as_bytes(),
+                    aad: aad.as_bytes(),
+                },
             )
             .expect("AES-GCM encryption of a short message cannot fail");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ct);
-        Sealed { key_id: self.current.id.clone(), blob }
+        Sealed {
+            key_id: self.current.id.clone(),
+            blob,
+        }
     }
 
     pub fn open(&self, sealed: &Sealed, aad: &str) -> Result<Secret, CryptoError> {
@@ -173,15 +186,36 @@ impl Keyring {
         let (nonce, ct) = sealed.blob.split_at(NONCE_LEN);
         let pt = key
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Decrypt)?;
-        String::from_utf8(pt).map(Secret).map_err(|_| CryptoError::Decrypt)
+        String::from_utf8(pt)
+            .map(Secret)
+            .map_err(|_| CryptoError::Decrypt)
     }
 }
 
 /// Associated data for a user's Git token on a runtime.
 pub fn token_aad(user_id: i64, runtime_id: i64) -> String {
     format!("gitpat/token/user={user_id}/runtime={runtime_id}")
+}
+
+impl Keyring {
+    /// A stable, keyed fingerprint of a secret: equal secrets give equal fingerprints, but the
+    /// fingerprint cannot be checked against guesses without the master key.
+    pub fn fingerprint(&self, secret: &Secret) -> String {
+        use hmac::{Mac, SimpleHmac};
+        let mut mac = <SimpleHmac<Sha256> as Mac>::new_from_slice(self.fingerprint_key.as_slice())
+            .expect("HMAC takes any key length");
+        mac.update(secret.expose().as_bytes());
+        let out = mac.finalize().into_bytes();
+        out[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 #[cfg(test)]
@@ -197,7 +231,10 @@ mod tests {
         let r = ring();
         let s = r.seal(&Secret::new("ghp_supersecretvalue123"), &token_aad(1, 2));
         assert!(!s.blob.windows(10).any(|w| w == b"supersecre"));
-        assert_eq!(r.open(&s, &token_aad(1, 2)).unwrap().expose(), "ghp_supersecretvalue123");
+        assert_eq!(
+            r.open(&s, &token_aad(1, 2)).unwrap().expose(),
+            "ghp_supersecretvalue123"
+        );
         assert_eq!(s.key_id, r.current_id());
     }
 
@@ -205,8 +242,14 @@ mod tests {
     fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
         let r = ring();
         let s = r.seal(&Secret::new("tok"), &token_aad(1, 2));
-        assert!(matches!(r.open(&s, &token_aad(1, 3)), Err(CryptoError::Decrypt)));
-        assert!(matches!(r.open(&s, &token_aad(2, 2)), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            r.open(&s, &token_aad(1, 3)),
+            Err(CryptoError::Decrypt)
+        ));
+        assert!(matches!(
+            r.open(&s, &token_aad(2, 2)),
+            Err(CryptoError::Decrypt)
+        ));
     }
 
     #[test]
@@ -217,7 +260,10 @@ mod tests {
         assert_eq!(rotated.open(&s, "a").unwrap().expose(), "tok");
         assert_ne!(rotated.seal(&Secret::new("tok"), "a").key_id, s.key_id);
         let without_old = Keyring::new(&[2u8; 32], &[]);
-        assert!(matches!(without_old.open(&s, "a"), Err(CryptoError::UnknownKey(_))));
+        assert!(matches!(
+            without_old.open(&s, "a"),
+            Err(CryptoError::UnknownKey(_))
+        ));
     }
 
     #[test]
@@ -226,7 +272,10 @@ mod tests {
         let a = r.fingerprint(&Secret::new("ghp_one"));
         assert_eq!(a, r.fingerprint(&Secret::new("ghp_one")));
         assert_ne!(a, r.fingerprint(&Secret::new("ghp_two")));
-        assert_ne!(a, Keyring::new(&[8u8; 32], &[]).fingerprint(&Secret::new("ghp_one")));
+        assert_ne!(
+            a,
+            Keyring::new(&[8u8; 32], &[]).fingerprint(&Secret::new("ghp_one"))
+        );
         assert!(!a.contains("one"));
     }
 
@@ -251,20 +300,11 @@ mod tests {
         std::fs::write(&path, "garbage").unwrap();
         let err = load_or_create_key_file(&path).unwrap_err().to_string();
         assert!(err.contains("not valid base64"), "{err}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "garbage", "never overwritten");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "garbage",
+            "never overwritten"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
-
-impl Keyring {
-    /// A stable, keyed fingerprint of a secret: equal secrets give equal fingerprints, but the
-    /// fingerprint cannot be checked against guesses without the master key.
-    pub fn fingerprint(&self, secret: &Secret) -> String {
-        use hmac::{Mac, SimpleHmac};
-        let mut mac = <SimpleHmac<Sha256> as Mac>::new_from_slice(self.fingerprint_key.as_slice())
-            .expect("HMAC takes any key length");
-        mac.update(secret.expose().as_bytes());
-        let out = mac.finalize().into_bytes();
-        out[..12].iter().map(|b| format!("{b:02x}")).collect()
     }
 }

@@ -17,7 +17,11 @@ pub async fn is_plain_form() -> bool {
     leptos_axum::extract::<http::HeaderMap>()
         .await
         .ok()
-        .and_then(|h| h.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|h| {
+            h.get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -54,12 +58,22 @@ pub async fn finish<T>(
     let plain = is_plain_form().await;
     match &result {
         Ok(v) => {
-            set(Flash { error: false, text: ok_text(v) }).await;
+            set(Flash {
+                error: false,
+                text: ok_text(v),
+            })
+            .await;
             if plain {
                 leptos_axum::redirect(ok_to);
             }
         }
-        Err(e) if plain => set(Flash { error: true, text: e.to_string() }).await,
+        Err(e) if plain => {
+            set(Flash {
+                error: true,
+                text: e.to_string(),
+            })
+            .await
+        }
         Err(_) => {}
     }
     result

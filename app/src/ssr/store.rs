@@ -130,13 +130,15 @@ pub async fn create_runtime(
     provider: ProviderKind,
     api_url: &str,
 ) -> Result<i64, StoreError> {
-    match sqlx::query("INSERT INTO runtimes (account_id, name, provider, api_url) VALUES (?, ?, ?, ?)")
-        .bind(account_id)
-        .bind(name)
-        .bind(provider.as_str())
-        .bind(api_url)
-        .execute(pool)
-        .await
+    match sqlx::query(
+        "INSERT INTO runtimes (account_id, name, provider, api_url) VALUES (?, ?, ?, ?)",
+    )
+    .bind(account_id)
+    .bind(name)
+    .bind(provider.as_str())
+    .bind(api_url)
+    .execute(pool)
+    .await
     {
         Ok(r) => Ok(r.last_insert_rowid()),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
@@ -200,7 +202,10 @@ pub async fn runtimes_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().filter_map(RuntimeRecord::into_row).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(RuntimeRecord::into_row)
+        .collect())
 }
 
 /// One runtime, only if the user is a member of its account.
@@ -251,19 +256,39 @@ mod tests {
     use super::*;
 
     async fn seed(pool: &SqlitePool) -> (i64, i64, i64, i64) {
-        let dana = create_user(pool, "dana@example.com", "Dana", "h", false).await.unwrap();
-        let olu = create_user(pool, "olu@example.com", "Olu", "h", false).await.unwrap();
+        let dana = create_user(pool, "dana@example.com", "Dana", "h", false)
+            .await
+            .unwrap();
+        let olu = create_user(pool, "olu@example.com", "Olu", "h", false)
+            .await
+            .unwrap();
         let acme = create_account(pool, "Acme").await.unwrap();
         let globex = create_account(pool, "Globex").await.unwrap();
         set_membership(pool, dana, acme, Role::Admin).await.unwrap();
-        set_membership(pool, dana, globex, Role::Member).await.unwrap();
-        set_membership(pool, olu, globex, Role::Member).await.unwrap();
-        create_runtime(pool, acme, "prod", ProviderKind::Github, "https://api.github.com")
+        set_membership(pool, dana, globex, Role::Member)
             .await
             .unwrap();
-        create_runtime(pool, globex, "edge", ProviderKind::Gitlab, "https://gitlab.com/api/v4")
+        set_membership(pool, olu, globex, Role::Member)
             .await
             .unwrap();
+        create_runtime(
+            pool,
+            acme,
+            "prod",
+            ProviderKind::Github,
+            "https://api.github.com",
+        )
+        .await
+        .unwrap();
+        create_runtime(
+            pool,
+            globex,
+            "edge",
+            ProviderKind::Gitlab,
+            "https://gitlab.com/api/v4",
+        )
+        .await
+        .unwrap();
         (dana, olu, acme, globex)
     }
 
@@ -271,8 +296,14 @@ mod tests {
     async fn users_see_only_runtimes_of_their_accounts(pool: SqlitePool) {
         let (dana, olu, _, _) = seed(&pool).await;
         let names = |rows: Vec<RuntimeRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
-        assert_eq!(names(runtimes_for_user(&pool, dana).await.unwrap()), ["prod", "edge"]);
-        assert_eq!(names(runtimes_for_user(&pool, olu).await.unwrap()), ["edge"]);
+        assert_eq!(
+            names(runtimes_for_user(&pool, dana).await.unwrap()),
+            ["prod", "edge"]
+        );
+        assert_eq!(
+            names(runtimes_for_user(&pool, olu).await.unwrap()),
+            ["edge"]
+        );
         let prod = runtimes_for_user(&pool, dana).await.unwrap()[0].id;
         assert!(runtime_for_user(&pool, olu, prod).await.unwrap().is_none());
         assert!(runtime_for_user(&pool, dana, prod).await.unwrap().is_some());
@@ -281,14 +312,22 @@ mod tests {
     #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
     async fn duplicates_are_refused_with_a_clear_message(pool: SqlitePool) {
         let (_, _, acme, _) = seed(&pool).await;
-        let err = create_user(&pool, "DANA@example.com", "Dup", "h", false).await.unwrap_err();
-        assert_eq!(err.to_string(), "a user with email DANA@example.com already exists");
+        let err = create_user(&pool, "DANA@example.com", "Dup", "h", false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a user with email DANA@example.com already exists"
+        );
         let err = create_account(&pool, "Acme").await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)));
         let err = create_runtime(&pool, acme, "prod", ProviderKind::Gitlab, "https://x")
             .await
             .unwrap_err();
-        assert_eq!(err.to_string(), "the account already has a runtime named prod");
+        assert_eq!(
+            err.to_string(),
+            "the account already has a runtime named prod"
+        );
         assert!(matches!(
             account_id_by_name(&pool, "Nope").await,
             Err(StoreError::NotFound(_))
@@ -298,7 +337,9 @@ mod tests {
     #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
     async fn membership_role_is_updated_not_duplicated(pool: SqlitePool) {
         let (dana, _, acme, _) = seed(&pool).await;
-        set_membership(&pool, dana, acme, Role::Member).await.unwrap();
+        set_membership(&pool, dana, acme, Role::Member)
+            .await
+            .unwrap();
         let accounts = accounts_of_user(&pool, dana).await.unwrap();
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts[0].role, Role::Member);

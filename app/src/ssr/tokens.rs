@@ -52,14 +52,38 @@ pub async fn add_pat(
     } else {
         None
     };
-    let identity = providers::validate(http, runtime.provider, &runtime.api_url, username.as_deref(), &token)
-        .await
-        .map_err(|e| {
-            tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
-            AppError::Invalid(e.to_string())
-        })?;
-    save(pool, keys, user_id, runtime.id, "pat", &token, username.as_deref(), &identity).await?;
-    store::audit(pool, Some(user_id), Some(runtime.id), "token.add", "method=pat", client_addr.as_deref()).await?;
+    let identity = providers::validate(
+        http,
+        runtime.provider,
+        &runtime.api_url,
+        username.as_deref(),
+        &token,
+    )
+    .await
+    .map_err(|e| {
+        tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
+        AppError::Invalid(e.to_string())
+    })?;
+    save(
+        pool,
+        keys,
+        user_id,
+        runtime.id,
+        "pat",
+        &token,
+        username.as_deref(),
+        &identity,
+    )
+    .await?;
+    store::audit(
+        pool,
+        Some(user_id),
+        Some(runtime.id),
+        "token.add",
+        "method=pat",
+        client_addr.as_deref(),
+    )
+    .await?;
     tracing::info!(user_id, runtime_id = runtime.id, "token stored");
     Ok(runtime)
 }
@@ -127,9 +151,20 @@ pub async fn delete(
         .execute(pool)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(AppError::NotFound(format!("There is no token for {} to delete.", runtime.name)));
+        return Err(AppError::NotFound(format!(
+            "There is no token for {} to delete.",
+            runtime.name
+        )));
     }
-    store::audit(pool, Some(user_id), Some(runtime_id), "token.delete", "", client_addr.as_deref()).await?;
+    store::audit(
+        pool,
+        Some(user_id),
+        Some(runtime_id),
+        "token.delete",
+        "",
+        client_addr.as_deref(),
+    )
+    .await?;
     Ok(runtime)
 }
 
@@ -153,8 +188,20 @@ pub async fn set_hidden(
     .bind(hidden)
     .execute(pool)
     .await?;
-    let action = if hidden { "notifications.hide" } else { "notifications.show" };
-    store::audit(pool, Some(user_id), Some(runtime_id), action, "", client_addr.as_deref()).await?;
+    let action = if hidden {
+        "notifications.hide"
+    } else {
+        "notifications.show"
+    };
+    store::audit(
+        pool,
+        Some(user_id),
+        Some(runtime_id),
+        action,
+        "",
+        client_addr.as_deref(),
+    )
+    .await?;
     Ok(runtime)
 }
 
@@ -180,7 +227,11 @@ struct RowRecord {
 }
 
 /// The status to show now: a stored verdict ages (a valid token passes its expiry date).
-pub fn effective_status(stored: TokenStatus, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> TokenStatus {
+pub fn effective_status(
+    stored: TokenStatus,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> TokenStatus {
     match stored {
         TokenStatus::Valid | TokenStatus::Expiring => TokenStatus::from_expiry(expires_at, now),
         TokenStatus::Unreachable if expires_at.is_some_and(|e| e <= now) => TokenStatus::Expired,
@@ -211,7 +262,10 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
     let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::new();
     for r in &recs {
         if let Some(fp) = &r.fingerprint {
-            by_fingerprint.entry(fp.clone()).or_default().push(r.name.clone());
+            by_fingerprint
+                .entry(fp.clone())
+                .or_default()
+                .push(r.name.clone());
         }
     }
     Ok(recs
@@ -224,7 +278,9 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
                     last4,
                     provider_login: r.provider_login,
                     username: r.username,
-                    scopes: r.scopes.map(|s| s.split_whitespace().map(str::to_string).collect()),
+                    scopes: r
+                        .scopes
+                        .map(|s| s.split_whitespace().map(str::to_string).collect()),
                     expires_at: r.expires_at,
                     last_validated_at: validated,
                     last_error: r.last_error,
@@ -313,11 +369,23 @@ pub async fn revalidate_due(
         let now = Utc::now();
         let (status, error, identity) = match verdict {
             Ok(id) => (TokenStatus::from_expiry(id.expires_at, now), None, Some(id)),
-            Err(ProviderError::Expired(_)) => (TokenStatus::Expired, Some("The token has expired.".to_string()), None),
+            Err(ProviderError::Expired(_)) => (
+                TokenStatus::Expired,
+                Some("The token has expired.".to_string()),
+                None,
+            ),
             Err(e @ ProviderError::Unreachable { .. }) => {
                 let previous = TokenStatus::parse(&t.status);
-                let kept = if previous == TokenStatus::Unreachable { "unknown" } else { previous.label() };
-                (TokenStatus::Unreachable, Some(format!("{e} Last known status: {kept}.")), None)
+                let kept = if previous == TokenStatus::Unreachable {
+                    "unknown"
+                } else {
+                    previous.label()
+                };
+                (
+                    TokenStatus::Unreachable,
+                    Some(format!("{e} Last known status: {kept}.")),
+                    None,
+                )
             }
             Err(e) => (TokenStatus::Invalid, Some(e.to_string()), None),
         };
@@ -329,7 +397,11 @@ pub async fn revalidate_due(
         }
         // An unreachable provider keeps the previous verdict's "unreachable since" time: it is
         // re-asked on the next pass, not marked fresh.
-        let validated_at = if status == TokenStatus::Unreachable { due } else { now };
+        let validated_at = if status == TokenStatus::Unreachable {
+            due
+        } else {
+            now
+        };
         sqlx::query(
             "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?,
                  provider_login = COALESCE(?, provider_login), expires_at = COALESCE(?, expires_at),
@@ -342,7 +414,11 @@ pub async fn revalidate_due(
         .bind(identity.as_ref().map(|i| i.login.clone()))
         .bind(identity.as_ref().and_then(|i| i.expires_at))
         .bind(identity.is_some())
-        .bind(identity.as_ref().and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))))
+        .bind(
+            identity
+                .as_ref()
+                .and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))),
+        )
         .bind(t.user_id)
         .bind(t.runtime_id)
         .bind(&t.ciphertext)
@@ -352,12 +428,19 @@ pub async fn revalidate_due(
     Ok(report)
 }
 
-async fn check_stored(keys: &Keyring, http: &reqwest::Client, t: &StoredToken) -> Result<Identity, ProviderError> {
+async fn check_stored(
+    keys: &Keyring,
+    http: &reqwest::Client,
+    t: &StoredToken,
+) -> Result<Identity, ProviderError> {
     // A passed expiry date needs no provider call.
     if let Some(e) = t.expires_at.filter(|e| *e <= Utc::now()) {
         return Err(ProviderError::Expired(Some(e)));
     }
-    let sealed = Sealed { key_id: t.key_id.clone(), blob: t.ciphertext.clone() };
+    let sealed = Sealed {
+        key_id: t.key_id.clone(),
+        blob: t.ciphertext.clone(),
+    };
     let token = keys.open(&sealed, &token_aad(t.user_id, t.runtime_id)).map_err(|e| {
         tracing::error!(user_id = t.user_id, runtime_id = t.runtime_id, error = %e, "stored token does not decrypt");
         ProviderError::Rejected { provider: "gitpat", reason: "the stored token could not be decrypted".into() }
@@ -370,16 +453,24 @@ async fn check_stored(keys: &Keyring, http: &reqwest::Client, t: &StoredToken) -
 }
 
 /// The decrypted token of a user for a runtime (for the runtime credential API).
-pub async fn reveal(pool: &SqlitePool, keys: &Keyring, user_id: i64, runtime_id: i64) -> anyhow::Result<Option<Secret>> {
-    let row: Option<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT key_id, ciphertext FROM git_tokens WHERE user_id = ? AND runtime_id = ?")
-            .bind(user_id)
-            .bind(runtime_id)
-            .fetch_optional(pool)
-            .await?;
+pub async fn reveal(
+    pool: &SqlitePool,
+    keys: &Keyring,
+    user_id: i64,
+    runtime_id: i64,
+) -> anyhow::Result<Option<Secret>> {
+    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT key_id, ciphertext FROM git_tokens WHERE user_id = ? AND runtime_id = ?",
+    )
+    .bind(user_id)
+    .bind(runtime_id)
+    .fetch_optional(pool)
+    .await?;
     match row {
         None => Ok(None),
-        Some((key_id, blob)) => Ok(Some(keys.open(&Sealed { key_id, blob }, &token_aad(user_id, runtime_id))?)),
+        Some((key_id, blob)) => Ok(Some(
+            keys.open(&Sealed { key_id, blob }, &token_aad(user_id, runtime_id))?,
+        )),
     }
 }
 
@@ -399,9 +490,21 @@ mod tests {
         let now = Utc::now();
         let past = Some(now - Duration::hours(1));
         let soon = Some(now + Duration::days(2));
-        assert_eq!(effective_status(TokenStatus::Valid, past, now), TokenStatus::Expired);
-        assert_eq!(effective_status(TokenStatus::Valid, soon, now), TokenStatus::Expiring);
-        assert_eq!(effective_status(TokenStatus::Invalid, soon, now), TokenStatus::Invalid);
-        assert_eq!(effective_status(TokenStatus::Unreachable, None, now), TokenStatus::Unreachable);
+        assert_eq!(
+            effective_status(TokenStatus::Valid, past, now),
+            TokenStatus::Expired
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Valid, soon, now),
+            TokenStatus::Expiring
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Invalid, soon, now),
+            TokenStatus::Invalid
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Unreachable, None, now),
+            TokenStatus::Unreachable
+        );
     }
 }

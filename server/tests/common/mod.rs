@@ -36,30 +36,66 @@ impl TestApp {
         let db = dir.path().join("test.db");
         let key = dir.path().join("master.key");
         let env = [
-            ("GITPAT_DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display())),
+            (
+                "GITPAT_DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", db.display()),
+            ),
             ("GITPAT_KEY_FILE", key.display().to_string()),
         ];
-        let config = Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
+        let config =
+            Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+                .unwrap();
         let state = server::build_state(&config).await.unwrap();
         let store = server::router::session_store(&state).await.unwrap();
         let router = server::router::app(state.clone(), store, false);
         let pool = &state.pool;
         let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
-        let dana = store::create_user(pool, "dana@example.com", "Dana Demo", &hash, false).await.unwrap();
-        let olu = store::create_user(pool, "olu@example.com", "Olu Ops", &hash, false).await.unwrap();
-        let acme = store::create_account(pool, "Acme").await.unwrap();
-        let globex = store::create_account(pool, "Globex").await.unwrap();
-        store::set_membership(pool, dana, acme, Role::Admin).await.unwrap();
-        store::set_membership(pool, dana, globex, Role::Member).await.unwrap();
-        store::set_membership(pool, olu, globex, Role::Member).await.unwrap();
-        let acme_rt = store::create_runtime(pool, acme, "acme-prod", ProviderKind::Github, "http://127.0.0.1:9/github")
+        let dana = store::create_user(pool, "dana@example.com", "Dana Demo", &hash, false)
             .await
             .unwrap();
-        let globex_rt =
-            store::create_runtime(pool, globex, "globex-edge", ProviderKind::Gitlab, "http://127.0.0.1:9/gitlab/api/v4")
-                .await
-                .unwrap();
-        (TestApp { router, state, dir }, Seed { dana, olu, acme, globex, acme_rt, globex_rt })
+        let olu = store::create_user(pool, "olu@example.com", "Olu Ops", &hash, false)
+            .await
+            .unwrap();
+        let acme = store::create_account(pool, "Acme").await.unwrap();
+        let globex = store::create_account(pool, "Globex").await.unwrap();
+        store::set_membership(pool, dana, acme, Role::Admin)
+            .await
+            .unwrap();
+        store::set_membership(pool, dana, globex, Role::Member)
+            .await
+            .unwrap();
+        store::set_membership(pool, olu, globex, Role::Member)
+            .await
+            .unwrap();
+        let acme_rt = store::create_runtime(
+            pool,
+            acme,
+            "acme-prod",
+            ProviderKind::Github,
+            "http://127.0.0.1:9/github",
+        )
+        .await
+        .unwrap();
+        let globex_rt = store::create_runtime(
+            pool,
+            globex,
+            "globex-edge",
+            ProviderKind::Gitlab,
+            "http://127.0.0.1:9/gitlab/api/v4",
+        )
+        .await
+        .unwrap();
+        (
+            TestApp { router, state, dir },
+            Seed {
+                dana,
+                olu,
+                acme,
+                globex,
+                acme_rt,
+                globex_rt,
+            },
+        )
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
@@ -69,17 +105,32 @@ impl TestApp {
     /// Signs in and returns the session cookie (`name=value`).
     pub async fn login(&self, email: &str, password: &str) -> String {
         let res = self.send(login_request(email, password, "", None)).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {email} failed");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login of {email} failed"
+        );
         session_cookie(&res).expect("login sets a session cookie")
     }
 }
 
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
-pub fn login_request(email: &str, password: &str, next: &str, cookie: Option<&str>) -> Request<Body> {
-    post_form("/login", &[("email", email), ("password", password), ("next", next)], cookie)
+pub fn login_request(
+    email: &str,
+    password: &str,
+    next: &str,
+    cookie: Option<&str>,
+) -> Request<Body> {
+    post_form(
+        "/login",
+        &[("email", email), ("password", password), ("next", next)],
+        cookie,
+    )
 }
 
 pub fn post_form(path: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
@@ -94,7 +145,9 @@ pub fn post_form(path: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Re
 }
 
 pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut b = Request::get(path).header(header::HOST, HOST).header(header::ACCEPT, "text/html");
+    let mut b = Request::get(path)
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT, "text/html");
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
     }
@@ -134,16 +187,28 @@ pub async fn body_text(res: Response<Body>) -> String {
 /// Calls a server function as the browser's JavaScript does (form-encoded in, JSON out).
 pub fn call_fn(name: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
     let mut req = post_form(&format!("/api/{name}"), pairs, cookie);
-    req.headers_mut().insert(header::ACCEPT, "application/json".parse().unwrap());
+    req.headers_mut()
+        .insert(header::ACCEPT, "application/json".parse().unwrap());
     req
 }
 
 /// Calls a server function as a plain HTML form does (no JavaScript): the answer is a redirect.
-pub fn post_plain_form(name: &str, pairs: &[(&str, &str)], cookie: &str, referer: &str) -> Request<Body> {
+pub fn post_plain_form(
+    name: &str,
+    pairs: &[(&str, &str)],
+    cookie: &str,
+    referer: &str,
+) -> Request<Body> {
     let mut req = post_form(&format!("/api/{name}"), pairs, Some(cookie));
     let h = req.headers_mut();
-    h.insert(header::ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
-    h.insert(header::REFERER, format!("{ORIGIN}{referer}").parse().unwrap());
+    h.insert(
+        header::ACCEPT,
+        "text/html,application/xhtml+xml".parse().unwrap(),
+    );
+    h.insert(
+        header::REFERER,
+        format!("{ORIGIN}{referer}").parse().unwrap(),
+    );
     req
 }
 
@@ -154,7 +219,11 @@ pub async fn status_and_body(app: &TestApp, req: Request<Body>) -> (StatusCode, 
 }
 
 /// Starts an emulator with the given tokens and points the seeded runtimes at it.
-pub async fn with_emulator(app: &TestApp, seed: &Seed, tokens: Vec<server::emulator::FakeToken>) -> server::emulator::Emulator {
+pub async fn with_emulator(
+    app: &TestApp,
+    seed: &Seed,
+    tokens: Vec<server::emulator::FakeToken>,
+) -> server::emulator::Emulator {
     let emu = server::emulator::Emulator::default();
     for t in tokens {
         emu.register(t);

@@ -10,9 +10,22 @@ use serde::Deserialize;
 /// Each need and the scopes that satisfy it: the classic names (and the ones implying them),
 /// then the new granular names.
 const NEEDS: [(&str, &[&str]); 3] = [
-    ("repository write", &["repository:write", "repository:admin", "write:repository:bitbucket"]),
-    ("account read", &["account", "account:write", "read:user:bitbucket"]),
-    ("workspace membership read", &["team", "team:write", "read:workspace:bitbucket"]),
+    (
+        "repository write",
+        &[
+            "repository:write",
+            "repository:admin",
+            "write:repository:bitbucket",
+        ],
+    ),
+    (
+        "account read",
+        &["account", "account:write", "read:user:bitbucket"],
+    ),
+    (
+        "workspace membership read",
+        &["team", "team:write", "read:workspace:bitbucket"],
+    ),
 ];
 
 pub fn missing_scopes(granted: &[String]) -> Vec<String> {
@@ -70,7 +83,11 @@ pub async fn validate_cloud(
         .or(user.nickname)
         .or(user.account_id)
         .unwrap_or_else(|| username.to_string());
-    Ok(Identity { login, scopes: Some(scopes), expires_at: None })
+    Ok(Identity {
+        login,
+        scopes: Some(scopes),
+        expires_at: None,
+    })
 }
 
 pub async fn validate_server(
@@ -90,7 +107,12 @@ pub async fn validate_server(
     if !status.is_success() {
         return Err(status_error(name, status, "authentication failed".into()));
     }
-    let Some(login) = res.headers().get("x-ausername").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+    let Some(login) = res
+        .headers()
+        .get("x-ausername")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
         return Err(ProviderError::Rejected {
             provider: name,
             reason: "the token did not authenticate a user".into(),
@@ -102,7 +124,11 @@ pub async fn validate_server(
             reason: format!("the token belongs to {login}, not to {username}"),
         });
     }
-    Ok(Identity { login, scopes: None, expires_at: None })
+    Ok(Identity {
+        login,
+        scopes: None,
+        expires_at: None,
+    })
 }
 
 #[cfg(test)]
@@ -116,9 +142,16 @@ mod tests {
     #[test]
     fn both_scope_vocabularies_are_understood() {
         assert!(missing_scopes(&s(&["repository:write", "account", "team"])).is_empty());
-        assert!(missing_scopes(&s(&["write:repository:bitbucket", "read:user:bitbucket", "read:workspace:bitbucket"]))
-            .is_empty());
-        assert_eq!(missing_scopes(&s(&["repository", "account", "team"])), ["repository write"]);
+        assert!(missing_scopes(&s(&[
+            "write:repository:bitbucket",
+            "read:user:bitbucket",
+            "read:workspace:bitbucket"
+        ]))
+        .is_empty());
+        assert_eq!(
+            missing_scopes(&s(&["repository", "account", "team"])),
+            ["repository write"]
+        );
         assert_eq!(missing_scopes(&s(&[])).len(), 3);
     }
 }

@@ -52,9 +52,16 @@ pub async fn validate(
     if !status.is_success() {
         // A 403 with no requests left is GitHub's rate limit, not a verdict on the token.
         if status.as_u16() == 403
-            && res.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()) == Some("0")
+            && res
+                .headers()
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                == Some("0")
         {
-            return Err(ProviderError::Unreachable { provider: name, reason: "rate limited".into() });
+            return Err(ProviderError::Unreachable {
+                provider: name,
+                reason: "rate limited".into(),
+            });
         }
         let reason = res
             .json::<ErrorBody>()
@@ -91,7 +98,11 @@ pub async fn validate(
         }
         _ => {}
     }
-    Ok(Identity { login: user.login, scopes: if fine_grained { None } else { scopes }, expires_at })
+    Ok(Identity {
+        login: user.login,
+        scopes: if fine_grained { None } else { scopes },
+        expires_at,
+    })
 }
 
 #[cfg(test)]

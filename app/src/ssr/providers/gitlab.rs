@@ -38,7 +38,11 @@ struct ErrorBody {
 pub fn missing_scopes(granted: &[String]) -> Vec<String> {
     REQUIRED
         .iter()
-        .filter(|(need, also)| !granted.iter().any(|g| g == need || also.contains(&g.as_str())))
+        .filter(|(need, also)| {
+            !granted
+                .iter()
+                .any(|g| g == need || also.contains(&g.as_str()))
+        })
         .map(|(need, _)| need.to_string())
         .collect()
 }
@@ -77,9 +81,18 @@ pub async fn validate(
     token: &Secret,
 ) -> Result<Identity, ProviderError> {
     let name = kind.label();
-    let info: TokenSelf = get(http, name, format!("{api}/personal_access_tokens/self"), token).await?;
+    let info: TokenSelf = get(
+        http,
+        name,
+        format!("{api}/personal_access_tokens/self"),
+        token,
+    )
+    .await?;
     if info.revoked || !info.active {
-        return Err(ProviderError::Rejected { provider: name, reason: "the token is not active".into() });
+        return Err(ProviderError::Rejected {
+            provider: name,
+            reason: "the token is not active".into(),
+        });
     }
     // GitLab tokens expire at the start of their expiry date (UTC).
     let expires_at = info
@@ -94,11 +107,16 @@ pub async fn validate(
     if !missing.is_empty() {
         return Err(ProviderError::MissingScopes {
             missing,
-            required: "the write_repository and read_api scopes (User settings > Access tokens)".into(),
+            required: "the write_repository and read_api scopes (User settings > Access tokens)"
+                .into(),
         });
     }
     let user: User = get(http, name, format!("{api}/user"), token).await?;
-    Ok(Identity { login: user.username, scopes: Some(info.scopes), expires_at })
+    Ok(Identity {
+        login: user.username,
+        scopes: Some(info.scopes),
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -113,7 +131,10 @@ mod tests {
     fn required_scopes() {
         assert!(missing_scopes(&s(&["write_repository", "read_api"])).is_empty());
         assert!(missing_scopes(&s(&["write_repository", "api"])).is_empty());
-        assert_eq!(missing_scopes(&s(&["read_repository", "read_api"])), ["write_repository"]);
+        assert_eq!(
+            missing_scopes(&s(&["read_repository", "read_api"])),
+            ["write_repository"]
+        );
         assert_eq!(missing_scopes(&s(&[])), ["write_repository", "read_api"]);
     }
 }

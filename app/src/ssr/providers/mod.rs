@@ -28,13 +28,22 @@ pub struct Identity {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ProviderError {
     #[error("{provider} rejected the token: {reason}")]
-    Rejected { provider: &'static str, reason: String },
+    Rejected {
+        provider: &'static str,
+        reason: String,
+    },
     #[error("The token is missing required scopes: {}. Create a token with {}.", missing.join(", "), required)]
-    MissingScopes { missing: Vec<String>, required: String },
+    MissingScopes {
+        missing: Vec<String>,
+        required: String,
+    },
     #[error("The token has expired{}.", .0.map(|d| d.format(" (on %Y-%m-%d)").to_string()).unwrap_or_default())]
     Expired(Option<DateTime<Utc>>),
     #[error("{provider} could not be reached ({reason}). Nothing was changed; try again later.")]
-    Unreachable { provider: &'static str, reason: String },
+    Unreachable {
+        provider: &'static str,
+        reason: String,
+    },
 }
 
 impl ProviderError {
@@ -64,9 +73,15 @@ pub async fn validate(
 ) -> Result<Identity, ProviderError> {
     let api = api_url.trim_end_matches('/');
     let identity = match kind {
-        ProviderKind::Github | ProviderKind::GithubEnterprise => github::validate(http, kind, api, token).await?,
-        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => gitlab::validate(http, kind, api, token).await?,
-        ProviderKind::Bitbucket => bitbucket::validate_cloud(http, api, username.unwrap_or_default(), token).await?,
+        ProviderKind::Github | ProviderKind::GithubEnterprise => {
+            github::validate(http, kind, api, token).await?
+        }
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => {
+            gitlab::validate(http, kind, api, token).await?
+        }
+        ProviderKind::Bitbucket => {
+            bitbucket::validate_cloud(http, api, username.unwrap_or_default(), token).await?
+        }
         ProviderKind::BitbucketServer => {
             bitbucket::validate_server(http, api, username.unwrap_or_default(), token).await?
         }
@@ -92,17 +107,31 @@ pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderEr
 }
 
 /// Maps a non-success status: 401/403 reject, 5xx/429 and anything else unexpected is unreachable.
-pub(crate) fn status_error(provider: &'static str, status: reqwest::StatusCode, reason: String) -> ProviderError {
+pub(crate) fn status_error(
+    provider: &'static str,
+    status: reqwest::StatusCode,
+    reason: String,
+) -> ProviderError {
     match status.as_u16() {
         401 | 403 => ProviderError::Rejected { provider, reason },
-        429 => ProviderError::Unreachable { provider, reason: "rate limited".into() },
-        s => ProviderError::Unreachable { provider, reason: format!("HTTP {s}") },
+        429 => ProviderError::Unreachable {
+            provider,
+            reason: "rate limited".into(),
+        },
+        s => ProviderError::Unreachable {
+            provider,
+            reason: format!("HTTP {s}"),
+        },
     }
 }
 
 /// Scopes from a comma-separated header such as `X-OAuth-Scopes: repo, read:org`.
 pub(crate) fn parse_scope_header(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -117,9 +146,23 @@ mod tests {
 
     #[test]
     fn messages_name_the_reason() {
-        let e = ProviderError::MissingScopes { missing: vec!["repo".into()], required: "the repo scope".into() };
-        assert_eq!(e.to_string(), "The token is missing required scopes: repo. Create a token with the repo scope.");
-        assert!(!ProviderError::Rejected { provider: "GitHub", reason: "Bad credentials".into() }.is_unreachable());
-        assert!(ProviderError::Unreachable { provider: "GitHub", reason: "timed out".into() }.is_unreachable());
+        let e = ProviderError::MissingScopes {
+            missing: vec!["repo".into()],
+            required: "the repo scope".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "The token is missing required scopes: repo. Create a token with the repo scope."
+        );
+        assert!(!ProviderError::Rejected {
+            provider: "GitHub",
+            reason: "Bad credentials".into()
+        }
+        .is_unreachable());
+        assert!(ProviderError::Unreachable {
+            provider: "GitHub",
+            reason: "timed out".into()
+        }
+        .is_unreachable());
     }
 }
