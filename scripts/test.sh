@@ -12,11 +12,11 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (server side and browser side)"
-cargo clippy -p server -p app --all-targets -- -D warnings
+RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo clippy -p server -p app --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Rust unit and integration tests"
-cargo test -p server -p app
+RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo test -p server -p app
 
 step "build the site (cargo leptos build)"
 cargo leptos build

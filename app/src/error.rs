@@ -32,6 +32,19 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// The HTTP status that fits the failure.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::ServerFn(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
     /// Logs an internal failure and hides it behind the generic message.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "{context}");

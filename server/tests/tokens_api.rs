@@ -473,9 +473,10 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
         location(&res).starts_with(&format!("{ORIGIN}{drawer}")),
         "back to the form"
     );
-    let page = body_text(app.send(get(&drawer, Some(&dana))).await).await;
+    let back = location(&res).replacen(ORIGIN, "", 1);
+    let page = body_text(app.send(get(&back, Some(&dana))).await).await;
     assert!(
-        page.contains("missing required scopes: repo"),
+        page.contains("missing required scopes: repo") && page.contains(r#"role="alert""#),
         "the error is shown on the form"
     );
 

@@ -175,11 +175,6 @@ fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> 
         <tr data-status=status.as_str()>
             <th scope="row" class="runtime-name">
                 {name.clone()}
-                {hidden.then(|| view! {
-                    <span class="hidden-icon" role="img" aria-label="Notifications hidden" title="Notifications hidden">
-                        <svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><path fill="currentColor" d="M3.3 2.3 2 3.6l3.2 3.2A7 7 0 0 0 5 11v5l-2 2v1h13.2l3.2 3.2 1.3-1.3L3.3 2.3ZM12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66c-.6.14-1.17.37-1.7.67L19 16Z"/></svg>
-                    </span>
-                })}
             </th>
             <td>{row.runtime.account_name.clone()}</td>
             <td class="provider">
@@ -188,6 +183,11 @@ fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> 
             </td>
             <td>
                 <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
+                {hidden.then(|| view! {
+                    <span class="hidden-icon" role="img" aria-label="Notifications hidden" title="Notifications hidden">
+                        <svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><path fill="currentColor" d="M3.3 2.3 2 3.6l3.2 3.2A7 7 0 0 0 5 11v5l-2 2v1h13.2l3.2 3.2 1.3-1.3L3.3 2.3ZM12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66c-.6.14-1.17.37-1.7.67L19 16Z"/></svg>
+                    </span>
+                })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
             </td>
             <td class="token-cell">

@@ -48,8 +48,9 @@ pub async fn take() -> Option<Flash> {
 }
 
 /// Ends a mutating server function: on success a notice for the next page (and, for a plain
-/// form, a redirect to `ok_to`); on failure of a plain form, the error as a notice on the form
-/// it came from (leptos_axum redirects back to the Referer).
+/// form, a redirect to `ok_to`). On failure, a plain form goes back to the form it came from
+/// (leptos_axum redirects to the Referer with the error, which `ActionForm` shows there); a
+/// scripted call gets a 4xx status that says what kind of failure it was.
 pub async fn finish<T>(
     result: Result<T, AppError>,
     ok_text: impl FnOnce(&T) -> String,
@@ -67,14 +68,12 @@ pub async fn finish<T>(
                 leptos_axum::redirect(ok_to);
             }
         }
-        Err(e) if plain => {
-            set(Flash {
-                error: true,
-                text: e.to_string(),
-            })
-            .await
+        Err(_) if plain => {}
+        Err(e) => {
+            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(e.status());
+            }
         }
-        Err(_) => {}
     }
     result
 }
