@@ -339,6 +339,8 @@ pub struct TokenRow {
     pub status: TokenStatus,
     pub token: Option<TokenInfo>,
     pub notifications_hidden: bool,
+    /// The account admin set up OAuth2 for this runtime's provider.
+    pub oauth_available: bool,
 }
 
 impl TokenRow {
@@ -530,4 +532,17 @@ mod link_tests {
             "https://bb.acme.io/plugins/servlet/access-tokens/manage"
         );
     }
+}
+
+/// An account's OAuth app as its admins see it: never the client secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OAuthAppView {
+    pub account_id: i64,
+    pub account_name: String,
+    pub provider: ProviderKind,
+    pub client_id: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub scopes: String,
+    pub expiry_days: Option<i64>,
 }

@@ -1,13 +1,17 @@
 //! The `gitpat admin …` commands: write users, accounts, memberships and runtimes directly.
 
-use crate::cli::{AccountCommand, AdminCommand, MemberCommand, RuntimeCommand, UserCommand};
-use app::ssr::{auth, store};
+use crate::cli::{
+    AccountCommand, AdminCommand, MemberCommand, OauthAppCommand, RuntimeCommand, UserCommand,
+};
+use app::ssr::crypto::{Keyring, Secret};
+use app::ssr::{auth, oauth, store};
 use sqlx::SqlitePool;
 use std::io::BufRead;
 
 /// Runs one admin command; the error text is the one line the operator sees.
 pub async fn run(
     pool: &SqlitePool,
+    keys: &Keyring,
     cmd: AdminCommand,
     stdin: impl BufRead,
 ) -> Result<String, String> {
@@ -71,6 +75,34 @@ pub async fn run(
             Ok(format!(
                 "runtime {name} ({provider}, {api_url}) added to {account} (id {id})"
             ))
+        }
+        AdminCommand::OauthApp(OauthAppCommand::Set {
+            account,
+            provider,
+            client_id,
+            authorize_url,
+            token_url,
+            scopes,
+            expiry_days,
+        }) => {
+            let secret = Secret::new(read_secret(stdin, "client secret")?);
+            let account_id = store::account_id_by_name(pool, &account)
+                .await
+                .map_err(|e| e.to_string())?;
+            oauth::set_app(
+                pool,
+                keys,
+                account_id,
+                provider,
+                &client_id,
+                &secret,
+                authorize_url.as_str(),
+                token_url.as_str(),
+                &scopes,
+                expiry_days,
+            )
+            .await?;
+            Ok(format!("OAuth app for {provider} set on {account}"))
         }
     }
 }

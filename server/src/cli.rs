@@ -35,6 +35,32 @@ pub enum AdminCommand {
     Member(MemberCommand),
     #[command(subcommand)]
     Runtime(RuntimeCommand),
+    #[command(subcommand, name = "oauth-app")]
+    OauthApp(OauthAppCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OauthAppCommand {
+    /// Create or replace an account's OAuth app for a provider; the client secret is read from
+    /// standard input.
+    Set {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_provider)]
+        provider: ProviderKind,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, value_parser = parse_api_url)]
+        authorize_url: url::Url,
+        #[arg(long, value_parser = parse_api_url)]
+        token_url: url::Url,
+        /// The permissions, separated by spaces, e.g. "repo read:org".
+        #[arg(long)]
+        scopes: String,
+        /// Token expiry when the provider gives none.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        expiry_days: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

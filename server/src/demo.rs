@@ -72,6 +72,35 @@ pub async fn seed(pool: &SqlitePool, emulator: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Registers the demo OAuth apps at the emulator and configures them for the first account,
+/// so its GitHub and GitLab runtimes offer "Authorize Access to …".
+pub async fn seed_oauth(
+    pool: &SqlitePool,
+    keys: &app::ssr::crypto::Keyring,
+    emu: &crate::emulator::Emulator,
+    emulator: &str,
+) -> anyhow::Result<()> {
+    let account = store::account_id_by_name(pool, ACCOUNTS[0]).await?;
+    for (kind, client, authorize, token, scopes) in crate::emulator::demo_clients() {
+        emu.register_client(client.clone());
+        app::ssr::oauth::set_app(
+            pool,
+            keys,
+            account,
+            kind,
+            &client.client_id,
+            &app::ssr::crypto::Secret::new(client.client_secret.clone()),
+            &format!("{emulator}{authorize}"),
+            &format!("{emulator}{token}"),
+            scopes,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

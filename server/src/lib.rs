@@ -63,6 +63,7 @@ pub async fn run_demo(config: &config::Config) -> anyhow::Result<()> {
     let emulator = format!("http://{emu_addr}");
     let pool = app::ssr::db::connect(&config.database_url).await?;
     demo::seed(&pool, &emulator).await?;
+    demo::seed_oauth(&pool, &config.keyring()?, &emu, &emulator).await?;
     pool.close().await;
     let url = config.public_url.as_str().trim_end_matches('/');
     let users = demo::DEMO_USERS

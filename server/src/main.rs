@@ -30,7 +30,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => server::run_demo(&config).await?,
         Command::Admin(cmd) => {
             let pool = app::ssr::db::connect(&config.database_url).await?;
-            match server::admin::run(&pool, cmd, std::io::stdin().lock()).await {
+            let keys = config.keyring()?;
+            match server::admin::run(&pool, &keys, cmd, std::io::stdin().lock()).await {
                 Ok(msg) => println!("{msg}"),
                 Err(msg) => {
                     eprintln!("gitpat: {msg}");

@@ -74,6 +74,8 @@ pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router 
         .route("/healthz", get(web::healthz))
         .route("/login", post(web::login))
         .route("/logout", post(web::logout))
+        .route("/oauth/start", post(web::oauth_start))
+        .route("/oauth/callback", get(web::oauth_callback))
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),

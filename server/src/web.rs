@@ -1,6 +1,7 @@
 //! Plain HTTP routes and middleware: health, sign-in/out, the page guard, the cross-site check.
 
-use app::ssr::{auth, AppState};
+use app::model::Flash;
+use app::ssr::{auth, flash, oauth, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -86,6 +87,82 @@ pub async fn logout(session: Session) -> Response {
         tracing::error!(error = %e, "could not end a session");
     }
     Redirect::to("/login").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct OAuthStart {
+    runtime_id: i64,
+}
+
+fn client_addr(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+async fn notice(session: &Session, error: bool, text: String) {
+    flash::put(session, Flash { error, text }).await;
+}
+
+/// "Authorize Access to <Provider>": starts the OAuth flow and sends the user to the provider.
+pub async fn oauth_start(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<OAuthStart>,
+) -> Response {
+    let user = match auth::session_user(&session, &state.pool).await {
+        Ok(Some(u)) => u,
+        _ => return Redirect::to("/login").into_response(),
+    };
+    match oauth::start(&state, &session, user.id, f.runtime_id).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => {
+            notice(&session, true, e.to_string()).await;
+            Redirect::to(DEFAULT_LANDING).into_response()
+        }
+    }
+}
+
+/// Where the provider sends the user back; always ends on the token page with a notice.
+pub async fn oauth_callback(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+) -> Response {
+    let addr = client_addr(&req);
+    let query: oauth::CallbackQuery = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let user = match auth::session_user(&session, &state.pool).await {
+        Ok(Some(u)) => u,
+        _ => {
+            return Redirect::to(&format!("/login?next={}", encode(DEFAULT_LANDING)))
+                .into_response()
+        }
+    };
+    match oauth::callback(&state, &session, user.id, query, addr, chrono::Utc::now()).await {
+        Ok(rt) => {
+            tracing::info!(
+                user_id = user.id,
+                runtime_id = rt.id,
+                "authorized with OAuth"
+            );
+            notice(
+                &session,
+                false,
+                format!(
+                    "Access to {} authorized with {}.",
+                    rt.name,
+                    rt.provider.family()
+                ),
+            )
+            .await;
+        }
+        Err(e) => notice(&session, true, e.to_string()).await,
+    }
+    Redirect::to(DEFAULT_LANDING).into_response()
 }
 
 /// Every page but the login page needs a signed-in user; strangers go to login and come back after.

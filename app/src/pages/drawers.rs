@@ -90,6 +90,13 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                 <p class="hint">{format!("This Runtime already has a token (••••{}). A new token replaces it once it has been validated.", t.last4)}</p>
                             })}
                             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+                            {row.oauth_available.then(|| view! {
+                                <form class="oauth-start" method="post" action="/oauth/start">
+                                    <input type="hidden" name="runtime_id" value=rt.id/>
+                                    <button class="primary wide" type="submit">{format!("Authorize Access to {}", kind.family())}</button>
+                                    <p class="hint">{format!("Sign in at {} (with two-factor verification if it asks), and you come back here with the Runtime authorized.", kind.family())}</p>
+                                </form>
+                            })}
                             <ActionForm action=add>
                                 <input type="hidden" name="runtime_id" value=rt.id/>
                                 <details class="advanced">

@@ -34,11 +34,16 @@ pub async fn client_addr() -> Option<String> {
         .map(|ConnectInfo(a)| a.ip().to_string())
 }
 
+/// Leaves a notice in a session (for plain routes that hold the session themselves).
+pub async fn put(session: &Session, flash: Flash) {
+    if let Err(e) = session.insert(FLASH_KEY, flash).await {
+        tracing::warn!(error = %e, "could not keep a flash message");
+    }
+}
+
 pub async fn set(flash: Flash) {
     if let Some(s) = session().await {
-        if let Err(e) = s.insert(FLASH_KEY, flash).await {
-            tracing::warn!(error = %e, "could not keep a flash message");
-        }
+        put(&s, flash).await;
     }
 }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod flash;
+pub mod oauth;
 pub mod providers;
 pub mod store;
 pub mod tokens;

@@ -23,7 +23,7 @@ fn no_runtime() -> AppError {
     AppError::NotFound("No such GitOps Runtime, or you are not a member of its account.".into())
 }
 
-fn last4(token: &str) -> String {
+pub fn last4(token: &str) -> String {
     let n = token.chars().count();
     token.chars().skip(n.saturating_sub(4)).collect()
 }
@@ -223,17 +223,26 @@ struct RowRecord {
     status: Option<String>,
     last_validated_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
+    refreshable: bool,
     hidden: bool,
+    oauth_available: bool,
 }
 
-/// The status to show now: a stored verdict ages (a valid token passes its expiry date).
+/// The status to show now: a stored verdict ages (a valid token passes its expiry date). A
+/// token that is refreshed automatically is not "expiring": it is renewed before it expires.
 pub fn effective_status(
     stored: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
+    refreshable: bool,
     now: DateTime<Utc>,
 ) -> TokenStatus {
     match stored {
-        TokenStatus::Valid | TokenStatus::Expiring => TokenStatus::from_expiry(expires_at, now),
+        TokenStatus::Valid | TokenStatus::Expiring => {
+            match TokenStatus::from_expiry(expires_at, now) {
+                TokenStatus::Expiring if refreshable => TokenStatus::Valid,
+                s => s,
+            }
+        }
         TokenStatus::Unreachable if expires_at.is_some_and(|e| e <= now) => TokenStatus::Expired,
         s => s,
     }
@@ -245,12 +254,14 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url,
                 t.method, t.last4, t.fingerprint, t.username, t.scopes, t.provider_login,
                 t.expires_at, t.status, t.last_validated_at, t.last_error,
-                COALESCE(n.hidden, FALSE) AS hidden
+                (t.refresh_ciphertext IS NOT NULL) AS refreshable,
+                COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
          JOIN memberships m ON m.account_id = r.account_id AND m.user_id = ?
          LEFT JOIN git_tokens t ON t.runtime_id = r.id AND t.user_id = ?
          LEFT JOIN notification_prefs n ON n.runtime_id = r.id AND n.user_id = ?
+         LEFT JOIN oauth_apps o ON o.account_id = r.account_id AND o.provider = r.provider
          ORDER BY a.name, r.name",
     )
     .bind(user_id)
@@ -293,7 +304,9 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
                 _ => None,
             };
             let status = match (&token, r.status) {
-                (Some(t), Some(s)) => effective_status(TokenStatus::parse(&s), t.expires_at, now),
+                (Some(t), Some(s)) => {
+                    effective_status(TokenStatus::parse(&s), t.expires_at, r.refreshable, now)
+                }
                 _ => TokenStatus::None,
             };
             Some(TokenRow {
@@ -308,6 +321,7 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
                 status,
                 token,
                 notifications_hidden: r.hidden,
+                oauth_available: r.oauth_available,
             })
         })
         .collect())
@@ -324,6 +338,8 @@ struct StoredToken {
     username: Option<String>,
     expires_at: Option<DateTime<Utc>>,
     status: String,
+    method: String,
+    scopes: Option<String>,
 }
 
 /// What one pass of re-validation did.
@@ -348,7 +364,7 @@ pub async fn revalidate_due(
     use futures::StreamExt;
     let tokens: Vec<StoredToken> = sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
-                t.expires_at, t.status
+                t.expires_at, t.status, t.method, t.scopes
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
          WHERE t.last_validated_at < ?",
     )
@@ -449,6 +465,21 @@ async fn check_stored(
         provider: "gitpat",
         reason: "unknown provider".into(),
     })?;
+    if t.method == "oauth" {
+        let granted: Vec<String> = t
+            .scopes
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let id = providers::validate_oauth(http, kind, &t.api_url, &token, &granted).await?;
+        // OAuth expiry comes from the token response, which the provider does not repeat.
+        return Ok(Identity {
+            expires_at: id.expires_at.or(t.expires_at),
+            ..id
+        });
+    }
     providers::validate(http, kind, &t.api_url, t.username.as_deref(), &token).await
 }
 
@@ -491,19 +522,24 @@ mod tests {
         let past = Some(now - Duration::hours(1));
         let soon = Some(now + Duration::days(2));
         assert_eq!(
-            effective_status(TokenStatus::Valid, past, now),
+            effective_status(TokenStatus::Valid, past, false, now),
             TokenStatus::Expired
         );
         assert_eq!(
-            effective_status(TokenStatus::Valid, soon, now),
+            effective_status(TokenStatus::Valid, soon, false, now),
             TokenStatus::Expiring
         );
         assert_eq!(
-            effective_status(TokenStatus::Invalid, soon, now),
+            effective_status(TokenStatus::Valid, soon, true, now),
+            TokenStatus::Valid,
+            "refreshed automatically"
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Invalid, soon, false, now),
             TokenStatus::Invalid
         );
         assert_eq!(
-            effective_status(TokenStatus::Unreachable, None, now),
+            effective_status(TokenStatus::Unreachable, None, false, now),
             TokenStatus::Unreachable
         );
     }

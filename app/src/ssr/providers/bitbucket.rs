@@ -49,13 +49,31 @@ pub async fn validate_cloud(
     username: &str,
     token: &Secret,
 ) -> Result<Identity, ProviderError> {
-    let name = "Bitbucket Cloud";
-    let res = http
+    let req = http
         .get(format!("{api}/user"))
-        .basic_auth(username, Some(token.expose()))
-        .send()
-        .await
-        .map_err(|e| transport(name, e))?;
+        .basic_auth(username, Some(token.expose()));
+    check_cloud_user(req, username).await
+}
+
+/// An OAuth access token is sent as a Bearer token; the checks are the same.
+pub async fn validate_cloud_oauth(
+    http: &reqwest::Client,
+    api: &str,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    check_cloud_user(
+        http.get(format!("{api}/user")).bearer_auth(token.expose()),
+        "",
+    )
+    .await
+}
+
+async fn check_cloud_user(
+    req: reqwest::RequestBuilder,
+    username: &str,
+) -> Result<Identity, ProviderError> {
+    let name = "Bitbucket Cloud";
+    let res = req.send().await.map_err(|e| transport(name, e))?;
     let status = res.status();
     if !status.is_success() {
         return Err(status_error(

@@ -119,6 +119,45 @@ pub async fn validate(
     })
 }
 
+/// An OAuth token: `/personal_access_tokens/self` answers only for personal tokens, so the
+/// identity comes from `GET /user` (Bearer) and the scopes from the token response.
+pub async fn validate_oauth(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api: &str,
+    token: &Secret,
+    granted: &[String],
+) -> Result<Identity, ProviderError> {
+    let name = kind.label();
+    let missing = missing_scopes(granted);
+    if !missing.is_empty() {
+        return Err(ProviderError::MissingScopes {
+            missing,
+            required: "the write_repository and read_api scopes in the OAuth app".into(),
+        });
+    }
+    let res = http
+        .get(format!("{api}/user"))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .map_err(|e| transport(name, e))?;
+    let status = res.status();
+    if !status.is_success() {
+        return Err(status_error(
+            name,
+            status,
+            format!("HTTP {}", status.as_u16()),
+        ));
+    }
+    let user: User = res.json().await.map_err(|e| transport(name, e))?;
+    Ok(Identity {
+        login: user.username,
+        scopes: Some(granted.to_vec()),
+        expires_at: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

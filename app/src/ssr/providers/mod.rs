@@ -92,6 +92,31 @@ pub async fn validate(
     Ok(identity)
 }
 
+/// Validates a token issued by OAuth. GitHub reports scopes as for any token; GitLab and
+/// Bitbucket OAuth tokens are checked with `GET /user` and the scopes the token response granted.
+pub async fn validate_oauth(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    token: &Secret,
+    granted: &[String],
+) -> Result<Identity, ProviderError> {
+    let api = api_url.trim_end_matches('/');
+    match kind {
+        ProviderKind::Github | ProviderKind::GithubEnterprise => {
+            github::validate(http, kind, api, token).await
+        }
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => {
+            gitlab::validate_oauth(http, kind, api, token, granted).await
+        }
+        ProviderKind::Bitbucket => bitbucket::validate_cloud_oauth(http, api, token).await,
+        ProviderKind::BitbucketServer => Err(ProviderError::Rejected {
+            provider: "Bitbucket Server",
+            reason: "OAuth2 is not available for Bitbucket Server".into(),
+        }),
+    }
+}
+
 /// Turns a transport failure into `Unreachable`, naming only its kind (never the URL's secrets).
 pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderError {
     let reason = if e.is_timeout() {
