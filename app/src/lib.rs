@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
                         <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
+                        <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
                         <ParentRoute path=path!("/git-personal-access-tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async>
                             <Route path=path!("") view=|| () ssr=SsrMode::Async/>
                             <Route path=path!("/:id/add") view=pages::drawers::AddTokenDrawer ssr=SsrMode::Async/>

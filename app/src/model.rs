@@ -546,3 +546,21 @@ pub struct OAuthAppView {
     pub scopes: String,
     pub expiry_days: Option<i64>,
 }
+
+/// A member of an account, as its admins see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// One account in the Admin area.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminAccount {
+    pub id: i64,
+    pub name: String,
+    pub runtimes: Vec<RuntimeRow>,
+    pub members: Vec<MemberView>,
+    pub oauth_apps: Vec<OAuthAppView>,
+}

@@ -4,7 +4,9 @@ use crate::error::AppError;
 use crate::model::{RuntimeRow, UserView};
 use leptos::prelude::*;
 
+pub mod admin;
 pub mod tokens;
+pub use admin::*;
 pub use tokens::*;
 
 /// The signed-in user and their accounts, for the toolbar.

@@ -73,6 +73,10 @@ fn UserTools(user: UserView) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" · ");
     let initials = user.initials.clone();
+    let is_admin = user
+        .accounts
+        .iter()
+        .any(|a| a.role == crate::model::Role::Admin);
     view! {
         <div class="toolbar-tools">
             <span class="accounts" title="Your accounts">{accounts}</span>
@@ -85,6 +89,11 @@ fn UserTools(user: UserView) -> impl IntoView {
                 <li role="none">
                     <a role="menuitem" href="/git-personal-access-tokens">"Git Personal Access Token"</a>
                 </li>
+                {is_admin.then(|| view! {
+                    <li role="none">
+                        <a role="menuitem" href="/admin">"Admin"</a>
+                    </li>
+                })}
                 <li role="none">
                     <form method="post" action="/logout">
                         <button role="menuitem" type="submit">"Log out"</button>

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod admin;
 pub mod drawers;
 pub mod login;
 pub mod tokens;

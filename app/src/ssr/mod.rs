@@ -1,5 +1,6 @@
 //! Server-only code: the domain and its storage. Compiled only with the `ssr` feature.
 
+pub mod admin;
 pub mod auth;
 pub mod crypto;
 pub mod db;

@@ -1,0 +1,175 @@
+//! The Admin area: account admins manage OAuth apps, runtimes and members of their accounts.
+
+use crate::api::{admin_overview, AddMember, AddRuntime, RemoveOauthApp, SaveOauthApp};
+use crate::model::{AdminAccount, ProviderKind};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let save = ServerAction::<SaveOauthApp>::new();
+    let remove = ServerAction::<RemoveOauthApp>::new();
+    let add_runtime = ServerAction::<AddRuntime>::new();
+    let add_member = ServerAction::<AddMember>::new();
+    let overview = Resource::new(
+        move || {
+            (
+                save.version().get(),
+                remove.version().get(),
+                add_runtime.version().get(),
+                add_member.version().get(),
+            )
+        },
+        |_| admin_overview(),
+    );
+    // The first failure among the forms' last results, shown above them.
+    let error = move || {
+        [
+            save.value().get().and_then(|r| r.err()),
+            remove.value().get().and_then(|r| r.err()),
+            add_runtime.value().get().and_then(|r| r.err()),
+            add_member.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    };
+    view! {
+        <Title text="Admin"/>
+        <main class="page">
+            <div class="page-head">
+                <h1>"Admin"</h1>
+                <p class="muted">"OAuth apps, GitOps Runtimes and members of the accounts you administer."</p>
+            </div>
+            {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || overview.get().map(|r| match r {
+                    Ok(accounts) => accounts
+                        .into_iter()
+                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member/> })
+                        .collect_view()
+                        .into_any(),
+                    Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+fn provider_options(oauth_only: bool) -> impl IntoView {
+    ProviderKind::ALL
+        .into_iter()
+        .filter(move |k| !oauth_only || *k != ProviderKind::BitbucketServer)
+        .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+        .collect_view()
+}
+
+#[component]
+fn AccountAdmin(
+    account: AdminAccount,
+    save: ServerAction<SaveOauthApp>,
+    remove: ServerAction<RemoveOauthApp>,
+    add_runtime: ServerAction<AddRuntime>,
+    add_member: ServerAction<AddMember>,
+) -> impl IntoView {
+    let id = account.id;
+    let f = move |name: &str| format!("{name}-{id}");
+    view! {
+        <section class="card admin-account" aria-labelledby=f("account")>
+            <h2 id=f("account")>{account.name.clone()}</h2>
+
+            <h3>"OAuth apps"</h3>
+            {if account.oauth_apps.is_empty() {
+                view! { <p class="muted">"No OAuth app yet: users of this account authorize with personal access tokens."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="admin-table">
+                        <caption class="sr-only">{format!("OAuth apps of {}", account.name)}</caption>
+                        <thead><tr><th scope="col">"Git provider"</th><th scope="col">"Client ID"</th><th scope="col">"Permissions"</th><th scope="col">"Token expiry"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                        <tbody>
+                            {account.oauth_apps.clone().into_iter().map(|o| view! {
+                                <tr>
+                                    <th scope="row">{o.provider.label()}</th>
+                                    <td class="mono">{o.client_id.clone()}</td>
+                                    <td>{o.scopes.clone()}</td>
+                                    <td>{o.expiry_days.map(|d| format!("{d} days")).unwrap_or_else(|| "From the provider".into())}</td>
+                                    <td>
+                                        <ActionForm action=remove>
+                                            <input type="hidden" name="account_id" value=id/>
+                                            <input type="hidden" name="provider" value=o.provider.as_str()/>
+                                            <button class="small danger" type="submit" aria-label=format!("Remove the OAuth app for {}", o.provider.label())>"Remove"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <details class="advanced">
+                <summary>"Add or replace an OAuth app"</summary>
+                <ActionForm action=save>
+                    <input type="hidden" name="account_id" value=id/>
+                    <label for=f("oa-provider")>"Git provider"</label>
+                    <select id=f("oa-provider") name="provider">{provider_options(true)}</select>
+                    <label for=f("oa-client-id")>"Client ID"</label>
+                    <input id=f("oa-client-id") name="client_id" type="text" autocomplete="off"/>
+                    <label for=f("oa-secret")>"Client secret"</label>
+                    <input id=f("oa-secret") name="client_secret" type="password" autocomplete="off"/>
+                    <p class="hint">"Stored encrypted, and never shown again."</p>
+                    <label for=f("oa-authorize")>"Authorize URL"</label>
+                    <input id=f("oa-authorize") name="authorize_url" type="text" placeholder="https://github.com/login/oauth/authorize"/>
+                    <label for=f("oa-token")>"Token URL"</label>
+                    <input id=f("oa-token") name="token_url" type="text" placeholder="https://github.com/login/oauth/access_token"/>
+                    <label for=f("oa-scopes")>"Permissions (scopes)"</label>
+                    <input id=f("oa-scopes") name="scopes" type="text" placeholder="repo"/>
+                    <label for=f("oa-expiry")>"Token expiry (days)"</label>
+                    <input id=f("oa-expiry") name="expiry_days" type="text" inputmode="numeric" placeholder="Leave empty to use the provider's"/>
+                    <div class="form-actions"><button class="primary" type="submit">"Save OAuth app"</button></div>
+                </ActionForm>
+            </details>
+
+            <h3>"GitOps Runtimes"</h3>
+            <ul class="plain-list">
+                {account.runtimes.clone().into_iter().map(|r| view! {
+                    <li><strong>{r.name.clone()}</strong> {format!(" · {} · {}", r.provider.label(), r.api_url)}</li>
+                }).collect_view()}
+            </ul>
+            <details class="advanced">
+                <summary>"Add a GitOps Runtime"</summary>
+                <ActionForm action=add_runtime>
+                    <input type="hidden" name="account_id" value=id/>
+                    <label for=f("rt-name")>"Runtime name"</label>
+                    <input id=f("rt-name") name="name" type="text"/>
+                    <label for=f("rt-provider")>"Git provider"</label>
+                    <select id=f("rt-provider") name="provider">{provider_options(false)}</select>
+                    <label for=f("rt-api")>"API URL"</label>
+                    <input id=f("rt-api") name="api_url" type="text" placeholder="Empty for github.com, gitlab.com or bitbucket.org"/>
+                    <div class="form-actions"><button class="primary" type="submit">"Add Runtime"</button></div>
+                </ActionForm>
+            </details>
+
+            <h3>"Members"</h3>
+            <ul class="plain-list">
+                {account.members.clone().into_iter().map(|m| view! {
+                    <li>{m.display_name.clone()} " · " <span class="mono">{m.email.clone()}</span> {format!(" · {}", m.role.as_str())}</li>
+                }).collect_view()}
+            </ul>
+            <details class="advanced">
+                <summary>"Add a member"</summary>
+                <ActionForm action=add_member>
+                    <input type="hidden" name="account_id" value=id/>
+                    <label for=f("m-email")>"Email"</label>
+                    <input id=f("m-email") name="email" type="email"/>
+                    <label for=f("m-role")>"Role"</label>
+                    <select id=f("m-role") name="role">
+                        <option value="member">"member"</option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                    <div class="form-actions"><button class="primary" type="submit">"Add member"</button></div>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}

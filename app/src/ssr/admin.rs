@@ -1,0 +1,76 @@
+//! The Admin area's domain: what an account admin may see and change in their accounts.
+
+use super::store;
+use crate::error::AppError;
+use crate::model::{AdminAccount, MemberView, Role};
+use sqlx::SqlitePool;
+
+/// Refuses unless the user is an admin of the account.
+pub async fn require_account_admin(
+    pool: &SqlitePool,
+    user_id: i64,
+    account_id: i64,
+) -> Result<(), AppError> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = ? AND account_id = ?")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?;
+    match role.as_deref() {
+        Some("admin") => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.email, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.account_id = ? ORDER BY u.email",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, display_name, role)| MemberView {
+            email,
+            display_name,
+            role: role.parse().unwrap_or(Role::Member),
+        })
+        .collect())
+}
+
+/// Everything the Admin area shows: the accounts the user administers. Forbidden for others.
+pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
+    let accounts: Vec<_> = store::accounts_of_user(pool, user_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == Role::Admin)
+        .collect();
+    if accounts.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let apps = super::oauth::list_apps(pool, &ids).await?;
+    let runtimes = store::runtimes_for_user(pool, user_id).await?;
+    let mut out = Vec::new();
+    for a in accounts {
+        out.push(AdminAccount {
+            id: a.id,
+            runtimes: runtimes
+                .iter()
+                .filter(|r| r.account_id == a.id)
+                .cloned()
+                .collect(),
+            members: members(pool, a.id).await?,
+            oauth_apps: apps
+                .iter()
+                .filter(|o| o.account_id == a.id)
+                .cloned()
+                .collect(),
+            name: a.name,
+        });
+    }
+    Ok(out)
+}
