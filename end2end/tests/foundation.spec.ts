@@ -71,9 +71,13 @@ test('the avatar menu works with the keyboard, and Log out ends the session', as
   const first = page.getByRole('menuitem', { name: 'Git Personal Access Token' });
   await expect(first).toBeFocused();
   await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Admin' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('menuitem', { name: 'Log out' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(first).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByRole('menuitem', { name: 'Log out' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('menu')).toBeHidden();
   await expect(avatar).toBeFocused();

@@ -24,9 +24,11 @@ pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// Requests are small forms; anything larger is refused before it is read.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+// No `form-action`: Chromium applies it to the redirect after a form post, and "Authorize Access"
+// posts to us and is redirected on to the provider.
 const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:3001; \
-    frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    frame-ancestors 'none'; base-uri 'none'";
 
 /// Creates the session table if needed and returns the store.
 pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
