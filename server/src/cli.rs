@@ -22,7 +22,7 @@ pub enum Command {
     Demo,
     /// Manage users, accounts, memberships and runtimes.
     #[command(subcommand)]
-    Admin(AdminCommand),
+    Admin(Box<AdminCommand>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,11 +196,12 @@ mod tests {
             "https://git.acme.io/api/v4",
         ])
         .unwrap();
-        let Some(Command::Admin(AdminCommand::Runtime(RuntimeCommand::Add {
-            provider,
-            api_url,
-            ..
-        }))) = cli.command
+        let Some(Command::Admin(admin)) = cli.command else {
+            panic!("wrong command")
+        };
+        let AdminCommand::Runtime(RuntimeCommand::Add {
+            provider, api_url, ..
+        }) = *admin
         else {
             panic!("wrong command")
         };

@@ -31,7 +31,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(cmd) => {
             let pool = app::ssr::db::connect(&config.database_url).await?;
             let keys = config.keyring()?;
-            match server::admin::run(&pool, &keys, cmd, std::io::stdin().lock()).await {
+            match server::admin::run(&pool, &keys, *cmd, std::io::stdin().lock()).await {
                 Ok(msg) => println!("{msg}"),
                 Err(msg) => {
                     eprintln!("gitpat: {msg}");
