@@ -1,4 +1,6 @@
 //! Server functions of the Admin area. Each one checks that the caller administers the account.
+// A form's fields are a server function's arguments; the OAuth app form has eight.
+#![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
 use crate::model::AdminAccount;
@@ -28,7 +30,6 @@ fn parse_provider(p: &str) -> Result<crate::model::ProviderKind, AppError> {
 
 /// Creates or replaces an account's OAuth app for a provider.
 #[server(endpoint = "admin/save_oauth_app")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_oauth_app(
     account_id: i64,
     provider: String,
