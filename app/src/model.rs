@@ -555,12 +555,22 @@ pub struct MemberView {
     pub role: Role,
 }
 
+/// A runtime API key as listed: its prefix and dates, never the key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeKeyView {
+    pub runtime_id: i64,
+    pub prefix: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked: bool,
+}
+
 /// One account in the Admin area.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminAccount {
     pub id: i64,
     pub name: String,
     pub runtimes: Vec<RuntimeRow>,
+    pub keys: Vec<RuntimeKeyView>,
     pub members: Vec<MemberView>,
     pub oauth_apps: Vec<OAuthAppView>,
 }

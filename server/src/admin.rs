@@ -1,7 +1,8 @@
 //! The `gitpat admin …` commands: write users, accounts, memberships and runtimes directly.
 
 use crate::cli::{
-    AccountCommand, AdminCommand, MemberCommand, OauthAppCommand, RuntimeCommand, UserCommand,
+    AccountCommand, AdminCommand, KeyCommand, MemberCommand, OauthAppCommand, RuntimeCommand,
+    UserCommand,
 };
 use app::ssr::crypto::{Keyring, Secret};
 use app::ssr::{auth, oauth, store};
@@ -103,6 +104,61 @@ pub async fn run(
             )
             .await?;
             Ok(format!("OAuth app for {provider} set on {account}"))
+        }
+        AdminCommand::Runtime(RuntimeCommand::Key(cmd)) => {
+            use app::ssr::runtime_api;
+            let (account, runtime) = match &cmd {
+                KeyCommand::Create { account, runtime }
+                | KeyCommand::List { account, runtime }
+                | KeyCommand::Revoke {
+                    account, runtime, ..
+                } => (account.clone(), runtime.clone()),
+            };
+            let account_id = store::account_id_by_name(pool, &account)
+                .await
+                .map_err(|e| e.to_string())?;
+            let runtime_id = store::runtime_id_by_name(pool, account_id, &runtime)
+                .await
+                .map_err(|e| e.to_string())?;
+            let db = |e: sqlx::Error| e.to_string();
+            match cmd {
+                KeyCommand::Create { .. } => {
+                    let key = runtime_api::create_key(pool, runtime_id)
+                        .await
+                        .map_err(db)?;
+                    Ok(format!(
+                        "{}\n(shown once: store it in the runtime now)",
+                        key.expose()
+                    ))
+                }
+                KeyCommand::List { .. } => Ok(runtime_api::list_keys(pool, runtime_id)
+                    .await
+                    .map_err(db)?
+                    .into_iter()
+                    .map(|k| {
+                        let state = k
+                            .revoked_at
+                            .map(|r| format!("revoked {}", r.to_rfc3339()))
+                            .unwrap_or_else(|| "active".into());
+                        format!(
+                            "{}  created {}  {state}",
+                            k.prefix,
+                            k.created_at.to_rfc3339()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")),
+                KeyCommand::Revoke { prefix, .. } => {
+                    if runtime_api::revoke_key(pool, runtime_id, &prefix)
+                        .await
+                        .map_err(db)?
+                    {
+                        Ok(format!("key {prefix} revoked"))
+                    } else {
+                        Err(format!("no active key {prefix} for {runtime}"))
+                    }
+                }
+            }
         }
     }
 }

@@ -23,6 +23,11 @@ pub enum Command {
     /// Manage users, accounts, memberships and runtimes.
     #[command(subcommand)]
     Admin(Box<AdminCommand>),
+    /// Git credential helper: `git -c credential.helper='!gitpat credential' …`.
+    Credential {
+        /// The operation git asks for: get, store or erase.
+        operation: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +105,9 @@ pub enum MemberCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RuntimeCommand {
+    /// API keys with which a runtime reads its users' Git credentials.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Add a GitOps Runtime to an account.
     Add {
         #[arg(long)]
@@ -111,6 +119,33 @@ pub enum RuntimeCommand {
         /// The provider's REST base, e.g. https://github.example.com/api/v3 (required for self-hosted kinds).
         #[arg(long, value_parser = parse_api_url)]
         api_url: Option<url::Url>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        runtime: String,
+    },
+    /// List a runtime's keys by prefix and creation time.
+    List {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        runtime: String,
+    },
+    /// Revoke a key by its prefix.
+    Revoke {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        runtime: String,
+        #[arg(long)]
+        prefix: String,
     },
 }
 

@@ -4,10 +4,12 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod credential;
 pub mod demo;
 pub mod emulator;
 pub mod jobs;
 pub mod router;
+pub mod runtime_api;
 pub mod web;
 
 use app::ssr::AppState;

@@ -24,10 +24,26 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Credential { operation }) = &cli.command {
+        // The helper talks git's protocol on stdout and nothing else; it needs no server config.
+        return Ok(
+            match server::credential::run(operation, std::io::stdin().lock()).await {
+                Ok(out) => {
+                    print!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(reason) => {
+                    eprintln!("gitpat: {reason}");
+                    ExitCode::from(1)
+                }
+            },
+        );
+    }
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run_server(&config, None).await?,
         Command::Demo => server::run_demo(&config).await?,
+        Command::Credential { .. } => unreachable!("handled above"),
         Command::Admin(cmd) => {
             let pool = app::ssr::db::connect(&config.database_url).await?;
             let keys = config.keyring()?;

@@ -78,6 +78,10 @@ pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router 
         .route("/logout", post(web::logout))
         .route("/oauth/start", post(web::oauth_start))
         .route("/oauth/callback", get(web::oauth_callback))
+        .nest_service(
+            "/runtime-api",
+            crate::runtime_api::router(state.clone(), crate::runtime_api::READS_PER_MINUTE),
+        )
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),

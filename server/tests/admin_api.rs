@@ -249,3 +249,70 @@ async fn bad_oauth_app_input_is_refused_with_the_field_named() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn runtime_api_keys_are_shown_once_listed_by_prefix_and_revocable() {
+    let (app, seed) = TestApp::new().await;
+    let dana = app.login("dana@example.com", PASSWORD).await;
+    let olu = app.login("olu@example.com", PASSWORD).await;
+    // Only admins of the runtime's account: olu is a member of Globex, dana only a member there.
+    for (cookie, rt) in [
+        (&olu, seed.globex_rt),
+        (&olu, seed.acme_rt),
+        (&dana, seed.globex_rt),
+    ] {
+        let (status, _) = status_and_body(
+            &app,
+            call_fn(
+                "admin/create_runtime_key",
+                &[("runtime_id", &rt.to_string())],
+                Some(cookie),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, body) = status_and_body(
+        &app,
+        call_fn(
+            "admin/create_runtime_key",
+            &[("runtime_id", &seed.acme_rt.to_string())],
+            Some(&dana),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let key: String = serde_json::from_str(&body).unwrap();
+    assert!(key.starts_with("gpk_"), "{key}");
+    let (_, overview) = status_and_body(&app, call_fn("admin/overview", &[], Some(&dana))).await;
+    let prefix = key.split('_').nth(1).unwrap();
+    assert!(
+        overview.contains(prefix) && !overview.contains(&key),
+        "listed by prefix, never shown again"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtime_keys WHERE key_hash LIKE ?")
+        .bind(format!("%{}%", &key[4..]))
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "only a hash is stored");
+
+    let form = [
+        ("runtime_id", seed.acme_rt.to_string()),
+        ("prefix", prefix.to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _) =
+        status_and_body(&app, call_fn("admin/revoke_runtime_key", &form, Some(&olu))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = status_and_body(
+        &app,
+        call_fn("admin/revoke_runtime_key", &form, Some(&dana)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(app::ssr::runtime_api::runtime_of_key(&app.state.pool, &key)
+        .await
+        .unwrap()
+        .is_none());
+}

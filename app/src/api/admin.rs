@@ -208,3 +208,60 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
     .await;
     flash::finish(result, |e| format!("{e} added."), ADMIN).await
 }
+
+/// Creates an API key for a runtime and returns it: the only time it is shown.
+#[server(endpoint = "admin/create_runtime_key")]
+pub async fn create_runtime_key(runtime_id: i64) -> Result<String, AppError> {
+    use crate::ssr::{admin, auth, flash, runtime_api, state, store};
+    let result = async {
+        let user = auth::require_user().await?;
+        let st = state();
+        let rt = admin::admin_runtime(&st.pool, user.id, runtime_id).await?;
+        let key = runtime_api::create_key(&st.pool, rt.id).await?;
+        store::audit(
+            &st.pool,
+            Some(user.id),
+            Some(rt.id),
+            "admin.runtime_key.create",
+            "",
+            flash::client_addr().await.as_deref(),
+        )
+        .await?;
+        Ok(key.expose().to_string())
+    }
+    .await;
+    // The key goes back in this answer only, never into a notice kept in the session.
+    flash::finish(
+        result,
+        |_| "API key created. Copy it now: it is shown only once.".into(),
+        ADMIN,
+    )
+    .await
+}
+
+/// Revokes a runtime's API key.
+#[server(endpoint = "admin/revoke_runtime_key")]
+pub async fn revoke_runtime_key(runtime_id: i64, prefix: String) -> Result<String, AppError> {
+    use crate::ssr::{admin, auth, flash, runtime_api, state, store};
+    let result = async {
+        let user = auth::require_user().await?;
+        let st = state();
+        let rt = admin::admin_runtime(&st.pool, user.id, runtime_id).await?;
+        if !runtime_api::revoke_key(&st.pool, rt.id, &prefix).await? {
+            return Err(AppError::NotFound("There is no such active key.".into()));
+        }
+        let detail = format!("key={prefix}");
+        store::audit(
+            &st.pool,
+            Some(user.id),
+            Some(rt.id),
+            "admin.runtime_key.revoke",
+            &detail,
+            flash::client_addr().await.as_deref(),
+        )
+        .await?;
+        Ok(prefix)
+    }
+    .await;
+    flash::finish(result, |p| format!("API key {p} revoked."), ADMIN).await
+}

@@ -1,6 +1,9 @@
 //! The Admin area: account admins manage OAuth apps, runtimes and members of their accounts.
 
-use crate::api::{admin_overview, AddMember, AddRuntime, RemoveOauthApp, SaveOauthApp};
+use crate::api::{
+    admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveOauthApp, RevokeRuntimeKey,
+    SaveOauthApp,
+};
 use crate::model::{AdminAccount, ProviderKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,13 +14,23 @@ pub fn AdminPage() -> impl IntoView {
     let remove = ServerAction::<RemoveOauthApp>::new();
     let add_runtime = ServerAction::<AddRuntime>::new();
     let add_member = ServerAction::<AddMember>::new();
+    let keys = Keys {
+        create: ServerAction::<CreateRuntimeKey>::new(),
+        revoke: ServerAction::<RevokeRuntimeKey>::new(),
+    };
     let overview = Resource::new(
         move || {
             (
-                save.version().get(),
-                remove.version().get(),
-                add_runtime.version().get(),
-                add_member.version().get(),
+                (
+                    save.version().get(),
+                    remove.version().get(),
+                    add_runtime.version().get(),
+                ),
+                (
+                    add_member.version().get(),
+                    keys.create.version().get(),
+                    keys.revoke.version().get(),
+                ),
             )
         },
         |_| admin_overview(),
@@ -29,6 +42,8 @@ pub fn AdminPage() -> impl IntoView {
             remove.value().get().and_then(|r| r.err()),
             add_runtime.value().get().and_then(|r| r.err()),
             add_member.value().get().and_then(|r| r.err()),
+            keys.create.value().get().and_then(|r| r.err()),
+            keys.revoke.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -43,11 +58,17 @@ pub fn AdminPage() -> impl IntoView {
                 <p class="muted">"OAuth apps, GitOps Runtimes and members of the accounts you administer."</p>
             </div>
             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+            {move || keys.create.value().get().and_then(|r| r.ok()).map(|key| view! {
+                <div class="alert success new-key" role="status">
+                    <p>"New runtime API key (shown only once; store it in the runtime now):"</p>
+                    <code aria-label="New runtime API key">{key}</code>
+                </div>
+            })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
                         .into_iter()
-                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member/> })
+                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member keys/> })
                         .collect_view()
                         .into_any(),
                     Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -55,6 +76,13 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </main>
     }
+}
+
+/// The key actions, shared by every runtime's row.
+#[derive(Clone, Copy)]
+struct Keys {
+    create: ServerAction<CreateRuntimeKey>,
+    revoke: ServerAction<RevokeRuntimeKey>,
 }
 
 fn provider_options(oauth_only: bool) -> impl IntoView {
@@ -72,6 +100,7 @@ fn AccountAdmin(
     remove: ServerAction<RemoveOauthApp>,
     add_runtime: ServerAction<AddRuntime>,
     add_member: ServerAction<AddMember>,
+    keys: Keys,
 ) -> impl IntoView {
     let id = account.id;
     let f = move |name: &str| format!("{name}-{id}");
@@ -132,8 +161,36 @@ fn AccountAdmin(
 
             <h3>"GitOps Runtimes"</h3>
             <ul class="plain-list">
-                {account.runtimes.clone().into_iter().map(|r| view! {
-                    <li><strong>{r.name.clone()}</strong> {format!(" · {} · {}", r.provider.label(), r.api_url)}</li>
+                {account.runtimes.clone().into_iter().map(|r| {
+                    let rt_keys: Vec<_> = account.keys.iter().filter(|k| k.runtime_id == r.id).cloned().collect();
+                    view! {
+                        <li>
+                            <strong>{r.name.clone()}</strong> {format!(" · {} · {}", r.provider.label(), r.api_url)}
+                            <ul class="keys">
+                                {rt_keys.into_iter().map(|k| view! {
+                                    <li>
+                                        <span class="mono">{format!("gpk_{}_…", k.prefix)}</span>
+                                        {format!(" created {}", k.created_at.format("%Y-%m-%d %H:%M UTC"))}
+                                        {if k.revoked {
+                                            view! { <span class="tag">"revoked"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=keys.revoke>
+                                                    <input type="hidden" name="runtime_id" value=r.id/>
+                                                    <input type="hidden" name="prefix" value=k.prefix.clone()/>
+                                                    <button class="small danger" type="submit" aria-label=format!("Revoke key {}", k.prefix)>"Revoke"</button>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <ActionForm action=keys.create>
+                                <input type="hidden" name="runtime_id" value=r.id/>
+                                <button class="small" type="submit" aria-label=format!("Create API key for {}", r.name)>"Create API key"</button>
+                            </ActionForm>
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
             <details class="advanced">

@@ -2,7 +2,7 @@
 
 use super::store;
 use crate::error::AppError;
-use crate::model::{AdminAccount, MemberView, Role};
+use crate::model::{AdminAccount, MemberView, Role, RuntimeKeyView};
 use sqlx::SqlitePool;
 
 /// Refuses unless the user is an admin of the account.
@@ -41,6 +41,19 @@ pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<Mem
         .collect())
 }
 
+/// The runtime, if it belongs to an account the user administers.
+pub async fn admin_runtime(
+    pool: &SqlitePool,
+    user_id: i64,
+    runtime_id: i64,
+) -> Result<crate::model::RuntimeRow, AppError> {
+    let rt = store::runtime_for_user(pool, user_id, runtime_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    require_account_admin(pool, user_id, rt.account_id).await?;
+    Ok(rt)
+}
+
 /// Everything the Admin area shows: the accounts the user administers. Forbidden for others.
 pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
     let accounts: Vec<_> = store::accounts_of_user(pool, user_id)
@@ -56,13 +69,25 @@ pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccoun
     let runtimes = store::runtimes_for_user(pool, user_id).await?;
     let mut out = Vec::new();
     for a in accounts {
+        let mine: Vec<_> = runtimes
+            .iter()
+            .filter(|r| r.account_id == a.id)
+            .cloned()
+            .collect();
+        let mut keys = Vec::new();
+        for r in &mine {
+            let listed = super::runtime_api::list_keys(pool, r.id).await?;
+            keys.extend(listed.into_iter().map(|k| RuntimeKeyView {
+                runtime_id: r.id,
+                prefix: k.prefix,
+                created_at: k.created_at,
+                revoked: k.revoked_at.is_some(),
+            }));
+        }
         out.push(AdminAccount {
             id: a.id,
-            runtimes: runtimes
-                .iter()
-                .filter(|r| r.account_id == a.id)
-                .cloned()
-                .collect(),
+            runtimes: mine,
+            keys,
             members: members(pool, a.id).await?,
             oauth_apps: apps
                 .iter()

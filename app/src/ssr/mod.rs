@@ -7,6 +7,7 @@ pub mod db;
 pub mod flash;
 pub mod oauth;
 pub mod providers;
+pub mod runtime_api;
 pub mod store;
 pub mod tokens;
 

@@ -148,6 +148,19 @@ pub async fn create_runtime(
     }
 }
 
+pub async fn runtime_id_by_name(
+    pool: &SqlitePool,
+    account_id: i64,
+    name: &str,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT id FROM runtimes WHERE account_id = ? AND name = ?")
+        .bind(account_id)
+        .bind(name)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no runtime named {name} in that account")))
+}
+
 pub async fn accounts_of_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<AccountView>> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT a.id, a.name, m.role FROM accounts a

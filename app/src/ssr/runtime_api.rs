@@ -1,0 +1,226 @@
+//! What a GitOps Runtime may do with its users' tokens: runtime API keys (shown once, stored as
+//! a hash, revocable) and reading a user's Git credential for that one runtime.
+
+use super::crypto::{Keyring, Secret};
+use super::{store, tokens};
+use crate::model::{ProviderKind, TokenStatus};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+const KEY_PREFIX: &str = "gpk_";
+
+fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random(n: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+/// A key as listed: its public prefix and dates, never the key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyInfo {
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a key for a runtime and returns it: the only time it is ever shown. Keys carry
+/// 190 random bits, so a fast hash is enough to store them.
+pub async fn create_key(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Secret> {
+    let prefix = random(8);
+    let key = format!("{KEY_PREFIX}{prefix}_{}", random(32));
+    sqlx::query(
+        "INSERT INTO runtime_keys (runtime_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(runtime_id)
+    .bind(&prefix)
+    .bind(hash(&key))
+    .bind(Utc::now())
+    .execute(pool)
+    .await?;
+    Ok(Secret::new(key))
+}
+
+pub async fn list_keys(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Vec<KeyInfo>> {
+    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT prefix, created_at, revoked_at FROM runtime_keys WHERE runtime_id = ? ORDER BY created_at",
+    )
+    .bind(runtime_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(prefix, created_at, revoked_at)| KeyInfo {
+            prefix,
+            created_at,
+            revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes a runtime's key by prefix; false when there is no such live key.
+pub async fn revoke_key(pool: &SqlitePool, runtime_id: i64, prefix: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE runtime_keys SET revoked_at = ? WHERE runtime_id = ? AND prefix = ? AND revoked_at IS NULL")
+        .bind(Utc::now())
+        .bind(runtime_id)
+        .bind(prefix)
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The runtime a live key belongs to, with the key's prefix (for rate limiting and logs).
+pub async fn runtime_of_key(pool: &SqlitePool, key: &str) -> sqlx::Result<Option<(i64, String)>> {
+    if !key.starts_with(KEY_PREFIX) || key.len() > 100 {
+        return Ok(None);
+    }
+    sqlx::query_as(
+        "SELECT runtime_id, prefix FROM runtime_keys WHERE key_hash = ? AND revoked_at IS NULL",
+    )
+    .bind(hash(key))
+    .fetch_optional(pool)
+    .await
+}
+
+/// The Git host a runtime's provider serves repositories from, derived from its API URL
+/// (`api.github.com` serves `github.com`, `api.bitbucket.org` serves `bitbucket.org`).
+pub fn git_host(kind: ProviderKind, api_url: &str) -> Option<String> {
+    let url = url::Url::parse(api_url).ok()?;
+    let host = url.host_str()?;
+    let host = match (kind, host) {
+        (ProviderKind::Github, "api.github.com") => "github.com".to_string(),
+        (ProviderKind::Bitbucket, "api.bitbucket.org") => "bitbucket.org".to_string(),
+        _ => host.to_string(),
+    };
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// A user's Git credential as the runtime receives it.
+#[derive(Serialize)]
+pub struct Credential {
+    pub provider: ProviderKind,
+    pub host: String,
+    /// The username Git should send: the Bitbucket username where one is needed, else the login.
+    pub username: String,
+    pub password: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("host", &self.host)
+            .field("password", &"***SECRET***")
+            .finish()
+    }
+}
+
+/// Why no credential was given.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no such user in this runtime's account")]
+    NotMember,
+    #[error("the user has no Git token for this runtime")]
+    NoToken,
+    #[error("the user's Git token for this runtime is {0}")]
+    Unusable(&'static str),
+}
+
+/// Reads `email`'s credential for `runtime_id`, for that runtime only.
+pub async fn credential_for(
+    pool: &SqlitePool,
+    keys: &Keyring,
+    runtime_id: i64,
+    email: &str,
+) -> anyhow::Result<Result<Credential, Refusal>> {
+    let Some(user) = store::user_by_email(pool, email).await? else {
+        return Ok(Err(Refusal::NotMember));
+    };
+    let Some(runtime) = store::runtime_for_user(pool, user.id, runtime_id).await? else {
+        return Ok(Err(Refusal::NotMember));
+    };
+    let Some(row) = tokens::rows_for_user(pool, user.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_iter()
+        .find(|r| r.runtime.id == runtime_id)
+    else {
+        return Ok(Err(Refusal::NotMember));
+    };
+    let Some(info) = row.token else {
+        return Ok(Err(Refusal::NoToken));
+    };
+    match row.status {
+        TokenStatus::Invalid => return Ok(Err(Refusal::Unusable("invalid"))),
+        TokenStatus::Expired => return Ok(Err(Refusal::Unusable("expired"))),
+        _ => {}
+    }
+    let Some(token) = tokens::reveal(pool, keys, user.id, runtime_id).await? else {
+        return Ok(Err(Refusal::NoToken));
+    };
+    let username = info
+        .username
+        .clone()
+        .or(info.provider_login.clone())
+        .unwrap_or_else(|| "git".into());
+    Ok(Ok(Credential {
+        provider: runtime.provider,
+        host: git_host(runtime.provider, &runtime.api_url).unwrap_or_default(),
+        username,
+        password: token.expose().to_string(),
+        expires_at: info.expires_at,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_hosts_follow_the_api_url() {
+        assert_eq!(
+            git_host(ProviderKind::Github, "https://api.github.com").unwrap(),
+            "github.com"
+        );
+        assert_eq!(
+            git_host(ProviderKind::GithubEnterprise, "https://ghe.acme.io/api/v3").unwrap(),
+            "ghe.acme.io"
+        );
+        assert_eq!(
+            git_host(ProviderKind::Bitbucket, "https://api.bitbucket.org/2.0").unwrap(),
+            "bitbucket.org"
+        );
+        assert_eq!(
+            git_host(ProviderKind::Gitlab, "http://127.0.0.1:3999/gitlab/api/v4").unwrap(),
+            "127.0.0.1:3999"
+        );
+    }
+
+    #[test]
+    fn keys_hash_stably_and_credentials_do_not_print() {
+        assert_eq!(hash("gpk_a"), hash("gpk_a"));
+        assert_ne!(hash("gpk_a"), hash("gpk_b"));
+        let c = Credential {
+            provider: ProviderKind::Github,
+            host: "github.com".into(),
+            username: "octo".into(),
+            password: "ghp_secret".into(),
+            expires_at: None,
+        };
+        assert!(!format!("{c:?}").contains("ghp_secret"));
+    }
+}
