@@ -50,6 +50,7 @@ export default defineConfig({
       GITPAT_KEY_FILE: '.data/master.key',
       GITPAT_EMULATOR_ADDR: `127.0.0.1:${PORT + 1}`,
       GITPAT_REVALIDATE_EVERY: '2s',
+      GITPAT_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
       LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
       LEPTOS_SITE_ROOT: '../target/site',
       LEPTOS_OUTPUT_NAME: 'gitpat',

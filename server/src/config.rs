@@ -37,6 +37,8 @@ pub struct Config {
     pub revalidate_every: Duration,
     /// Where `gitpat demo` starts the provider emulator.
     pub emulator_addr: String,
+    /// Sign-in attempts allowed per minute and email (six times as many per client address).
+    pub login_attempts_per_minute: u32,
     pub leptos_options: LeptosOptions,
 }
 
@@ -92,6 +94,12 @@ impl Config {
             public_url,
             revalidate_every,
             emulator_addr: get("GITPAT_EMULATOR_ADDR").unwrap_or_else(|| "127.0.0.1:3999".into()),
+            login_attempts_per_minute: match get("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE") {
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    anyhow::anyhow!("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE must be a positive number")
+                })?,
+                None => 10,
+            },
             leptos_options,
         })
     }

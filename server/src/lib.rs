@@ -43,7 +43,12 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
         config.revalidate_every,
     ));
     let addr = state.leptos_options.site_addr;
-    let app = router::app(state, store, config.secure_cookies());
+    let app = router::app(
+        state,
+        store,
+        config.secure_cookies(),
+        config.login_attempts_per_minute,
+    );
     tracing::info!("gitpat listening on http://{addr}");
     if let Some(b) = banner {
         println!("{b}");

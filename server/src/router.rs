@@ -8,9 +8,10 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{middleware, Router};
+use axum::{middleware, Extension, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
@@ -45,7 +46,17 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 }
 
 /// The whole application, ready to serve (or to `oneshot` in tests).
-pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router {
+/// `login_per_minute` bounds sign-in attempts per email (and six times that per client address).
+pub fn app(
+    state: AppState,
+    store: SqliteStore,
+    secure_cookies: bool,
+    login_per_minute: u32,
+) -> Router {
+    let throttle = Arc::new(web::LoginThrottle::new(
+        login_per_minute,
+        login_per_minute.saturating_mul(6),
+    ));
     let routes = generate_route_list(app::App);
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -90,6 +101,7 @@ pub fn app(state: AppState, store: SqliteStore, secure_cookies: bool) -> Router 
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(Extension(throttle))
         .layer(middleware::from_fn(web::check_origin))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

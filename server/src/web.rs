@@ -1,13 +1,22 @@
 //! Plain HTTP routes and middleware: health, sign-in/out, the page guard, the cross-site check.
 
 use app::model::Flash;
-use app::ssr::{auth, flash, oauth, AppState};
+use app::ssr::{auth, flash, oauth, store, AppState};
+use axum::extract::ConnectInfo;
+use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
 use axum::{Form, Json};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
@@ -51,15 +60,92 @@ fn landing(next: &str) -> &str {
     }
 }
 
+/// The caller's address, when the server was started with connection info (not in `oneshot` tests).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Sign-in attempts allowed per minute, per email and per client address.
+pub struct LoginThrottle {
+    per_email: DefaultKeyedRateLimiter<String>,
+    per_addr: DefaultKeyedRateLimiter<String>,
+}
+
+impl LoginThrottle {
+    pub fn new(per_email_per_minute: u32, per_addr_per_minute: u32) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+        LoginThrottle {
+            per_email: RateLimiter::keyed(quota(per_email_per_minute)),
+            per_addr: RateLimiter::keyed(quota(per_addr_per_minute)),
+        }
+    }
+
+    /// Counts an attempt; `Err` holds the seconds to wait.
+    pub fn check(&self, email: &str, addr: Option<IpAddr>) -> Result<(), u64> {
+        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
+            n.wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        };
+        self.per_email
+            .check_key(&email.trim().to_lowercase())
+            .map_err(wait)?;
+        let addr = addr.map(|a| a.to_string()).unwrap_or_default();
+        self.per_addr.check_key(&addr).map_err(wait)
+    }
+}
+
+fn throttled(wait: u64) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Sign in · gitpat</title><link rel=\"stylesheet\" href=\"/pkg/gitpat.css\"></head>\
+         <body><main class=\"login\"><div class=\"card login-card\"><h1>Sign in</h1>\
+         <p class=\"alert error\" role=\"alert\">{}</p><p><a href=\"/login\">Back to sign in</a></p></div></main></body></html>",
+        app::pages::login::LOGIN_THROTTLED
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, wait.to_string())],
+        axum::response::Html(body),
+    )
+        .into_response()
+}
+
 pub async fn login(
     State(state): State<AppState>,
+    Extension(throttle): Extension<Arc<LoginThrottle>>,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    if let Err(wait) = throttle.check(&form.email, addr) {
+        tracing::warn!("sign-in throttled");
+        return throttled(wait);
+    }
+    let addr = addr.map(|a| a.to_string());
     match auth::verify_login(&state.pool, &form.email, &form.password).await {
         Ok(Some(user)) => match auth::log_in(&session, user.id).await {
             Ok(()) => {
                 tracing::info!(user_id = user.id, "signed in");
+                let _ = store::audit(
+                    &state.pool,
+                    Some(user.id),
+                    None,
+                    "login.success",
+                    "",
+                    addr.as_deref(),
+                )
+                .await;
                 Redirect::to(landing(&form.next)).into_response()
             }
             Err(e) => {
@@ -68,6 +154,20 @@ pub async fn login(
             }
         },
         Ok(None) => {
+            let known = store::user_by_email(&state.pool, form.email.trim())
+                .await
+                .ok()
+                .flatten()
+                .map(|u| u.id);
+            let _ = store::audit(
+                &state.pool,
+                known,
+                None,
+                "login.failure",
+                "",
+                addr.as_deref(),
+            )
+            .await;
             let next = if app::model::is_local_path(&form.next) {
                 form.next.as_str()
             } else {
@@ -92,12 +192,6 @@ pub async fn logout(session: Session) -> Response {
 #[derive(Deserialize)]
 pub struct OAuthStart {
     runtime_id: i64,
-}
-
-fn client_addr(req: &Request) -> Option<String> {
-    req.extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
 }
 
 async fn notice(session: &Session, error: bool, text: String) {
@@ -126,10 +220,11 @@ pub async fn oauth_start(
 /// Where the provider sends the user back; always ends on the token page with a notice.
 pub async fn oauth_callback(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     req: Request,
 ) -> Response {
-    let addr = client_addr(&req);
+    let addr = addr.map(|a| a.to_string());
     let query: oauth::CallbackQuery = req
         .uri()
         .query()

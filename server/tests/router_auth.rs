@@ -188,3 +188,44 @@ async fn security_headers_are_on_every_response() {
         assert!(h.contains_key(header::REFERRER_POLICY), "{path}");
     }
 }
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_email_the_same_for_unknown_emails() {
+    const LIMIT: u32 = 3;
+    let (app, _) = TestApp::with_login_limit(LIMIT).await;
+    for email in ["dana@example.com", "nobody@example.com"] {
+        for _ in 0..LIMIT {
+            let res = app.send(login_request(email, "wrong", "", None)).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        }
+        let res = app.send(login_request(email, "wrong", "", None)).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert!(
+            res.headers()[header::RETRY_AFTER]
+                .to_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                >= 1
+        );
+        assert!(body_text(res).await.contains("Too many sign-in attempts"));
+        // Even the right password waits now.
+        let res = app.send(login_request(email, PASSWORD, "", None)).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    // Another email from the same address is still let in.
+    let res = app
+        .send(login_request("olu@example.com", PASSWORD, "", None))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'login.failure'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        failures,
+        2 * LIMIT as i64,
+        "every refused sign-in is audited"
+    );
+}

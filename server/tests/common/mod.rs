@@ -13,6 +13,8 @@ use tower::ServiceExt;
 pub const HOST: &str = "127.0.0.1:3000";
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub const PASSWORD: &str = "test-password-1";
+/// Sign-in attempts per minute and email in tests (per address: six times as many).
+pub const LOGIN_PER_MINUTE: u32 = 30;
 
 pub struct TestApp {
     pub router: Router,
@@ -32,6 +34,10 @@ pub struct Seed {
 
 impl TestApp {
     pub async fn new() -> (TestApp, Seed) {
+        Self::with_login_limit(LOGIN_PER_MINUTE).await
+    }
+
+    pub async fn with_login_limit(login_per_minute: u32) -> (TestApp, Seed) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("test.db");
         let key = dir.path().join("master.key");
@@ -47,7 +53,7 @@ impl TestApp {
                 .unwrap();
         let state = server::build_state(&config).await.unwrap();
         let store = server::router::session_store(&state).await.unwrap();
-        let router = server::router::app(state.clone(), store, false);
+        let router = server::router::app(state.clone(), store, false, login_per_minute);
         let pool = &state.pool;
         let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
         let dana = store::create_user(pool, "dana@example.com", "Dana Demo", &hash, false)
