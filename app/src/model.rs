@@ -574,3 +574,28 @@ pub struct AdminAccount {
     pub members: Vec<MemberView>,
     pub oauth_apps: Vec<OAuthAppView>,
 }
+
+/// One line of the user's "Recent activity": what happened, to which runtime, when. Never a secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    pub runtime: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// Words for an audit action.
+pub fn activity_label(action: &str) -> &'static str {
+    match action {
+        "token.add" => "Token added",
+        "token.delete" => "Token deleted",
+        "token.oauth" => "Authorized with OAuth2",
+        "notifications.hide" => "Notifications hidden",
+        "notifications.show" => "Notifications shown",
+        "login.success" => "Signed in",
+        "login.failure" => "Failed sign-in",
+        "credential.read" => "Token read by the runtime",
+        a if a.starts_with("admin.") => "Admin change",
+        _ => "Other",
+    }
+}

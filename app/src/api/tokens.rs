@@ -1,7 +1,7 @@
 //! Server functions of the Git Personal Access Tokens page.
 
 use crate::error::AppError;
-use crate::model::{Flash, TokenRow};
+use crate::model::{ActivityItem, Flash, TokenRow};
 use leptos::prelude::*;
 
 /// The caller's runtimes with their token state (never the token).
@@ -110,4 +110,12 @@ pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<b
 #[server(endpoint = "flash")]
 pub async fn take_flash() -> Result<Option<Flash>, AppError> {
     Ok(crate::ssr::flash::take().await)
+}
+
+/// The caller's latest token and sign-in events.
+#[server(endpoint = "activity")]
+pub async fn recent_activity() -> Result<Vec<ActivityItem>, AppError> {
+    use crate::ssr::{auth, state, store};
+    let user = auth::require_user().await?;
+    Ok(store::recent_activity(&state().pool, user.id, 10).await?)
 }
