@@ -514,12 +514,23 @@ async fn recent_activity_shows_the_users_own_events_only() {
     let (status, body) = status_and_body(&app, call_fn("activity", &[], Some(&dana))).await;
     assert_eq!(status, StatusCode::OK);
     let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
-    let actions: Vec<&str> = items.iter().map(|i| i["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["token.add", "login.success"], "newest first; a refused token changes nothing");
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["token.add", "login.success"],
+        "newest first; a refused token changes nothing"
+    );
     assert_eq!(items[0]["runtime"], "acme-prod");
     assert!(!body.contains(GOOD));
     let (_, theirs) = status_and_body(&app, call_fn("activity", &[], Some(&olu))).await;
     assert!(!theirs.contains("token.add"), "{theirs}");
-    let page = body_text(app.send(get("/git-personal-access-tokens", Some(&dana))).await).await;
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
     assert!(page.contains("Recent activity") && page.contains("Token added"));
 }
