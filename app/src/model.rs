@@ -577,6 +577,7 @@ pub struct AdminAccount {
 
 /// One line of the user's "Recent activity": what happened, to which runtime, when. Never a secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActivityItem {
     pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,

@@ -24,27 +24,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(Command::Credential { operation }) = &cli.command {
-        // The helper talks git's protocol on stdout and nothing else; it needs no server config.
-        return Ok(
-            match server::credential::run(operation, std::io::stdin().lock()).await {
-                Ok(out) => {
-                    print!("{out}");
-                    ExitCode::SUCCESS
-                }
-                Err(reason) => {
-                    eprintln!("gitpat: {reason}");
-                    ExitCode::from(1)
-                }
-            },
-        );
-    }
-    let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => server::run_server(&config, None).await?,
-        Command::Demo => server::run_demo(&config).await?,
-        Command::Credential { .. } => unreachable!("handled above"),
+        Command::Serve => server::run_server(&Config::from_env()?, None).await?,
+        Command::Demo => server::run_demo(&Config::from_env()?).await?,
+        Command::Credential { operation } => return Ok(credential(&operation).await),
         Command::Admin(cmd) => {
+            let config = Config::from_env()?;
             let pool = app::ssr::db::connect(&config.database_url).await?;
             let keys = config.keyring()?;
             match server::admin::run(&pool, &keys, *cmd, std::io::stdin().lock()).await {
@@ -57,4 +42,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The git credential helper: git's protocol on stdout and nothing else; no server config needed.
+async fn credential(operation: &str) -> ExitCode {
+    match server::credential::run(operation, std::io::stdin().lock()).await {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("gitpat: {reason}");
+            ExitCode::from(1)
+        }
+    }
 }

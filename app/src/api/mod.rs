@@ -1,7 +1,7 @@
 //! Server functions: each checks the caller, calls the domain and maps errors. Thin on purpose.
 
 use crate::error::AppError;
-use crate::model::{RuntimeRow, UserView};
+use crate::model::UserView;
 use leptos::prelude::*;
 
 pub mod admin;
@@ -22,12 +22,4 @@ pub async fn get_me() -> Result<UserView, AppError> {
         display_name: user.display_name,
         accounts,
     })
-}
-
-/// Every runtime the caller can reach, across all their accounts.
-#[server(endpoint = "runtimes")]
-pub async fn list_runtimes() -> Result<Vec<RuntimeRow>, AppError> {
-    use crate::ssr::{auth, state, store};
-    let user = auth::require_user().await?;
-    Ok(store::runtimes_for_user(&state().pool, user.id).await?)
 }

@@ -270,31 +270,15 @@ pub async fn recent_activity(
     user_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<crate::model::ActivityItem>> {
-    let rows: Vec<(
-        chrono::DateTime<chrono::Utc>,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
-        "SELECT e.at, e.action, r.name, e.client_addr FROM audit_events e
+    sqlx::query_as(
+        "SELECT e.at, e.action, r.name AS runtime, e.client_addr FROM audit_events e
          LEFT JOIN runtimes r ON r.id = e.runtime_id
          WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?",
     )
     .bind(user_id)
     .bind(limit)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(at, action, runtime, client_addr)| crate::model::ActivityItem {
-                at,
-                action,
-                runtime,
-                client_addr,
-            },
-        )
-        .collect())
+    .await
 }
 
 #[cfg(test)]
