@@ -181,10 +181,11 @@ async fn authorize_stores_a_validated_oauth_token() {
         row.token.as_ref().unwrap().provider_login.as_deref(),
         Some("octo")
     );
-    let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events")
-        .fetch_all(&env.app.state.pool)
-        .await
-        .unwrap();
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'token.%'")
+            .fetch_all(&env.app.state.pool)
+            .await
+            .unwrap();
     assert_eq!(audit, ["token.oauth"]);
 
     // The same callback again: single use.

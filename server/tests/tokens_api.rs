@@ -91,10 +91,11 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
         .unwrap();
     assert_eq!(revealed.expose(), GOOD);
 
-    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_events")
-        .fetch_all(&app.state.pool)
-        .await
-        .unwrap();
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, detail FROM audit_events WHERE action LIKE 'token.%'")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
     assert_eq!(audit, [("token.add".to_string(), "method=pat".to_string())]);
 }
 
