@@ -584,19 +584,3 @@ pub struct ActivityItem {
     pub runtime: Option<String>,
     pub client_addr: Option<String>,
 }
-
-/// Words for an audit action.
-pub fn activity_label(action: &str) -> &'static str {
-    match action {
-        "token.add" => "Token added",
-        "token.delete" => "Token deleted",
-        "token.oauth" => "Authorized with OAuth2",
-        "notifications.hide" => "Notifications hidden",
-        "notifications.show" => "Notifications shown",
-        "login.success" => "Signed in",
-        "login.failure" => "Failed sign-in",
-        "credential.read" => "Token read by the runtime",
-        a if a.starts_with("admin.") => "Admin change",
-        _ => "Other",
-    }
-}

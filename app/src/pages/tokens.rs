@@ -1,14 +1,14 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::{recent_activity, SetNotificationsHidden};
+use crate::api::SetNotificationsHidden;
 use crate::components::layout::use_page_data;
 use crate::components::menu::MenuButton;
 use crate::model::{TokenRow, TokenStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 pub const HIDE_NOTIFICATIONS: &str = "Hide notifications";
 
@@ -49,43 +49,7 @@ pub fn TokensPage() -> impl IntoView {
                 }}
             </Transition>
         </main>
-        <RecentActivity/>
         <Outlet/>
-    }
-}
-
-/// The user's latest events, refreshed with the page data.
-#[component]
-fn RecentActivity() -> impl IntoView {
-    let data = use_page_data();
-    let location = use_location();
-    let activity = Resource::new(
-        move || (location.pathname.get(), data.refresh.get()),
-        |_| recent_activity(),
-    );
-    view! {
-        <section class="page activity" aria-labelledby="activity-title">
-            <h2 id="activity-title">"Recent activity"</h2>
-            <Transition fallback=|| ()>
-                {move || activity.get().and_then(|r| r.ok()).map(|items| {
-                    if items.is_empty() {
-                        return view! { <p class="muted">"Nothing yet."</p> }.into_any();
-                    }
-                    view! {
-                        <ol class="activity-list">
-                            {items.into_iter().map(|i| view! {
-                                <li>
-                                    <time datetime=i.at.to_rfc3339()>{i.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
-                                    <span>{crate::model::activity_label(&i.action)}</span>
-                                    {i.runtime.map(|r| view! { <strong>{r}</strong> })}
-                                    {i.client_addr.map(|a| view! { <span class="muted">{format!("from {a}")}</span> })}
-                                </li>
-                            }).collect_view()}
-                        </ol>
-                    }.into_any()
-                })}
-            </Transition>
-        </section>
     }
 }
 
