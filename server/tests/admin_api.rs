@@ -292,12 +292,18 @@ async fn runtime_api_keys_are_shown_once_listed_by_prefix_and_revocable() {
         overview.contains(prefix) && !overview.contains(&key),
         "listed by prefix, never shown again"
     );
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtime_keys WHERE key_hash LIKE ?")
-        .bind(format!("%{}%", &key[4..]))
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, 0, "only a hash is stored");
+    let (stored_prefix, stored_hash): (String, String) =
+        sqlx::query_as("SELECT prefix, key_hash FROM runtime_keys")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(stored_hash, want, "only the key's hash is stored");
+    assert_eq!(stored_prefix, prefix);
 
     let form = [
         ("runtime_id", seed.acme_rt.to_string()),
