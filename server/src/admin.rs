@@ -105,6 +105,28 @@ pub async fn run(
             .await?;
             Ok(format!("OAuth app for {provider} set on {account}"))
         }
+        AdminCommand::Seed {
+            users,
+            accounts,
+            runtimes,
+            tokens,
+            emulator,
+            delay_ms,
+        } => {
+            let plan = crate::seed::Plan {
+                users,
+                accounts,
+                runtimes,
+                tokens,
+                emulator: emulator.as_str().to_string(),
+                delay_ms,
+                password: read_secret(stdin, "password")?,
+            };
+            crate::seed::seed(pool, keys, &plan)
+                .await
+                .map_err(|e| format!("{e:#}"))
+        }
+        AdminCommand::Verify => crate::seed::verify(pool, keys).await,
         AdminCommand::Runtime(RuntimeCommand::Key(cmd)) => {
             use app::ssr::runtime_api;
             let (account, runtime) = match &cmd {

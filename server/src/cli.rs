@@ -23,6 +23,8 @@ pub enum Command {
     /// Manage users, accounts, memberships and runtimes.
     #[command(subcommand)]
     Admin(Box<AdminCommand>),
+    /// Run only the provider emulator (at GITPAT_EMULATOR_ADDR), for the load and bench scripts.
+    Emulator,
     /// Git credential helper: `git -c credential.helper='!gitpat credential' …`.
     Credential {
         /// The operation git asks for: get, store or erase.
@@ -42,6 +44,27 @@ pub enum AdminCommand {
     Runtime(RuntimeCommand),
     #[command(subcommand, name = "oauth-app")]
     OauthApp(OauthAppCommand),
+    /// Bulk users, runtimes and tokens for load tests and benchmarks; the users' password is
+    /// read from standard input.
+    Seed {
+        #[arg(long, default_value_t = 1)]
+        users: usize,
+        #[arg(long, default_value_t = 3)]
+        accounts: usize,
+        #[arg(long, default_value_t = 50)]
+        runtimes: usize,
+        #[arg(long, default_value_t = 25)]
+        tokens: usize,
+        /// The provider emulator's base URL, e.g. http://127.0.0.1:3999.
+        #[arg(long, value_parser = parse_api_url)]
+        emulator: url::Url,
+        /// Latency the emulator adds to every check of a seeded token.
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
+    /// Check the database's integrity and that every stored token decrypts; prints a SHA-256
+    /// per token, never the token.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

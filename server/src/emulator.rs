@@ -135,10 +135,14 @@ impl Emulator {
 
     /// Serves on `addr` in the background; returns the bound address.
     pub async fn spawn(&self, addr: &str) -> anyhow::Result<std::net::SocketAddr> {
+        use axum::serve::ListenerExt;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("provider emulator cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr()?;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let router = self.router();
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;

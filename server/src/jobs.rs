@@ -3,8 +3,9 @@
 use app::ssr::{oauth, tokens, AppState};
 use std::time::Duration;
 
-/// How many provider calls one pass makes at once.
-pub const REVALIDATE_CONCURRENCY: usize = 8;
+/// How many provider calls one pass makes at once, over all hosts (each host has its own,
+/// smaller limit: `tokens::PER_HOST_CONCURRENCY`).
+pub const REVALIDATE_CONCURRENCY: usize = 64;
 
 /// Every `every`, re-checks the tokens last validated more than `every` ago. Safe to run on
 /// several nodes: a token replaced meanwhile is never overwritten with an old verdict.
@@ -47,12 +48,13 @@ pub async fn revalidate_forever(state: AppState, every: Duration) {
         )
         .await
         {
-            Ok(r) if r.checked > 0 => tracing::info!(
+            Ok(r) if r.checked + r.deferred > 0 => tracing::info!(
                 checked = r.checked,
                 valid = r.valid,
                 invalid = r.invalid,
                 expired = r.expired,
                 unreachable = r.unreachable,
+                deferred = r.deferred,
                 "tokens re-validated"
             ),
             Ok(_) => {}

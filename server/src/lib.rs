@@ -10,6 +10,7 @@ pub mod emulator;
 pub mod jobs;
 pub mod router;
 pub mod runtime_api;
+pub mod seed;
 pub mod web;
 
 use app::ssr::AppState;
@@ -57,6 +58,18 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
     sweeper.abort();
     revalidator.abort();
     result
+}
+
+/// Runs the provider emulator alone (with the demo tokens) until shut down.
+pub async fn run_emulator(config: &config::Config) -> anyhow::Result<()> {
+    let emu = emulator::Emulator::default();
+    for (_, t) in emulator::demo_tokens() {
+        emu.register(t);
+    }
+    let addr = emu.spawn(&config.emulator_addr).await?;
+    println!("provider emulator at http://{addr}");
+    router::shutdown_signal().await;
+    Ok(())
 }
 
 /// Seeds the demo data and serves it.

@@ -27,6 +27,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run_server(&Config::from_env()?, None).await?,
         Command::Demo => server::run_demo(&Config::from_env()?).await?,
+        Command::Emulator => server::run_emulator(&Config::from_env()?).await?,
         Command::Credential { operation } => return Ok(credential(&operation).await),
         Command::Admin(cmd) => {
             let config = Config::from_env()?;

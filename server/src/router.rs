@@ -143,7 +143,8 @@ pub async fn serve(router: Router, addr: std::net::SocketAddr) -> anyhow::Result
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -350,10 +350,21 @@ pub struct RevalidateReport {
     pub invalid: usize,
     pub expired: usize,
     pub unreachable: usize,
+    /// Left for the next pass because their provider host answered "rate limited".
+    pub deferred: usize,
 }
 
-/// Re-checks every stored token last validated before `due`, `concurrency` at a time. Each
-/// update applies only if the token was not replaced meanwhile, so several nodes may run this.
+/// Provider calls one pass makes at once to one host: well inside GitHub's documented limit of
+/// 100 concurrent requests, and shared by every token on that host.
+pub const PER_HOST_CONCURRENCY: usize = 32;
+
+/// Verdicts written per transaction: one commit per batch instead of per token.
+const WRITE_BATCH: usize = 200;
+
+/// Re-checks every stored token last validated before `due`, at most `concurrency` provider
+/// calls at once and [`PER_HOST_CONCURRENCY`] per host. Once a host answers "rate limited", its
+/// remaining tokens wait for the next pass. Each update applies only if the token was not
+/// replaced meanwhile, so several nodes may run this.
 pub async fn revalidate_due(
     pool: &SqlitePool,
     keys: &Keyring,
@@ -362,6 +373,10 @@ pub async fn revalidate_due(
     concurrency: usize,
 ) -> anyhow::Result<RevalidateReport> {
     use futures::StreamExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+
     let tokens: Vec<StoredToken> = sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
@@ -371,77 +386,142 @@ pub async fn revalidate_due(
     .bind(due)
     .fetch_all(pool)
     .await?;
-    let verdicts = futures::stream::iter(tokens)
-        .map(|t| async move {
+    // One gate and one "rate limited" flag per provider host.
+    let mut hosts: HashMap<String, (Arc<Semaphore>, Arc<AtomicBool>)> = HashMap::new();
+    let jobs: Vec<_> = tokens
+        .into_iter()
+        .map(|t| {
+            let host = url::Url::parse(&t.api_url)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| format!("{h}:{:?}", u.port())))
+                .unwrap_or_default();
+            let gate = hosts
+                .entry(host)
+                .or_insert_with(|| {
+                    (
+                        Arc::new(Semaphore::new(PER_HOST_CONCURRENCY)),
+                        Arc::new(AtomicBool::new(false)),
+                    )
+                })
+                .clone();
+            (t, gate)
+        })
+        .collect();
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(WRITE_BATCH);
+    let checks = futures::stream::iter(jobs)
+        .map(|(t, (gate, limited))| async move {
+            let _permit = gate.acquire().await.ok()?;
+            if limited.load(Ordering::Relaxed) {
+                return None;
+            }
             let verdict = check_stored(keys, http, &t).await;
-            (t, verdict)
+            if verdict.as_ref().is_err_and(ProviderError::is_rate_limited) {
+                limited.store(true, Ordering::Relaxed);
+                return None;
+            }
+            Some((t, verdict))
         })
         .buffer_unordered(concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await;
-    let mut report = RevalidateReport::default();
-    for (t, verdict) in verdicts {
-        report.checked += 1;
-        let now = Utc::now();
-        let (status, error, identity) = match verdict {
-            Ok(id) => (TokenStatus::from_expiry(id.expires_at, now), None, Some(id)),
-            Err(ProviderError::Expired(_)) => (
-                TokenStatus::Expired,
-                Some("The token has expired.".to_string()),
-                None,
-            ),
-            Err(e @ ProviderError::Unreachable { .. }) => {
-                let previous = TokenStatus::parse(&t.status);
-                let kept = if previous == TokenStatus::Unreachable {
-                    "unknown"
-                } else {
-                    previous.label()
-                };
-                (
-                    TokenStatus::Unreachable,
-                    Some(format!("{e} Last known status: {kept}.")),
-                    None,
-                )
+        .for_each(move |verdict| {
+            let sender = sender.clone();
+            async move {
+                let _ = sender.send(verdict).await;
             }
-            Err(e) => (TokenStatus::Invalid, Some(e.to_string()), None),
-        };
-        match status {
-            TokenStatus::Valid | TokenStatus::Expiring => report.valid += 1,
-            TokenStatus::Expired => report.expired += 1,
-            TokenStatus::Unreachable => report.unreachable += 1,
-            _ => report.invalid += 1,
+        });
+    let writes = async {
+        let mut report = RevalidateReport::default();
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < WRITE_BATCH {
+                match receiver.try_recv() {
+                    Ok(v) => batch.push(v),
+                    Err(_) => break,
+                }
+            }
+            let mut tx = pool.begin().await?;
+            for verdict in batch {
+                match verdict {
+                    Some((t, v)) => record_verdict(&mut tx, &mut report, t, v, due).await?,
+                    None => report.deferred += 1,
+                }
+            }
+            tx.commit().await?;
         }
-        // An unreachable provider keeps the previous verdict's "unreachable since" time: it is
-        // re-asked on the next pass, not marked fresh.
-        let validated_at = if status == TokenStatus::Unreachable {
-            due
-        } else {
-            now
-        };
-        sqlx::query(
-            "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?,
-                 provider_login = COALESCE(?, provider_login), expires_at = COALESCE(?, expires_at),
-                 scopes = CASE WHEN ? THEN ? ELSE scopes END
-             WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
-        )
-        .bind(status.as_str())
-        .bind(error)
-        .bind(validated_at)
-        .bind(identity.as_ref().map(|i| i.login.clone()))
-        .bind(identity.as_ref().and_then(|i| i.expires_at))
-        .bind(identity.is_some())
-        .bind(
-            identity
-                .as_ref()
-                .and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))),
-        )
-        .bind(t.user_id)
-        .bind(t.runtime_id)
-        .bind(&t.ciphertext)
-        .execute(pool)
-        .await?;
+        Ok::<_, sqlx::Error>(report)
+    };
+    let ((), report) = tokio::join!(checks, writes);
+    Ok(report?)
+}
+
+/// Stores one re-validation verdict (unless the token was replaced since it was read).
+async fn record_verdict(
+    conn: &mut sqlx::SqliteConnection,
+    report: &mut RevalidateReport,
+    t: StoredToken,
+    verdict: Result<Identity, ProviderError>,
+    due: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    report.checked += 1;
+    let now = Utc::now();
+    let (status, error, identity) = match verdict {
+        Ok(id) => (TokenStatus::from_expiry(id.expires_at, now), None, Some(id)),
+        Err(ProviderError::Expired(_)) => (
+            TokenStatus::Expired,
+            Some("The token has expired.".to_string()),
+            None,
+        ),
+        Err(e @ ProviderError::Unreachable { .. }) => {
+            let previous = TokenStatus::parse(&t.status);
+            let kept = if previous == TokenStatus::Unreachable {
+                "unknown"
+            } else {
+                previous.label()
+            };
+            (
+                TokenStatus::Unreachable,
+                Some(format!("{e} Last known status: {kept}.")),
+                None,
+            )
+        }
+        Err(e) => (TokenStatus::Invalid, Some(e.to_string()), None),
+    };
+    match status {
+        TokenStatus::Valid | TokenStatus::Expiring => report.valid += 1,
+        TokenStatus::Expired => report.expired += 1,
+        TokenStatus::Unreachable => report.unreachable += 1,
+        _ => report.invalid += 1,
     }
-    Ok(report)
+    // An unreachable provider keeps the previous verdict's "unreachable since" time: it is
+    // re-asked on the next pass, not marked fresh.
+    let validated_at = if status == TokenStatus::Unreachable {
+        due
+    } else {
+        now
+    };
+    sqlx::query(
+        "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?,
+             provider_login = COALESCE(?, provider_login), expires_at = COALESCE(?, expires_at),
+             scopes = CASE WHEN ? THEN ? ELSE scopes END
+         WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+    )
+    .bind(status.as_str())
+    .bind(error)
+    .bind(validated_at)
+    .bind(identity.as_ref().map(|i| i.login.clone()))
+    .bind(identity.as_ref().and_then(|i| i.expires_at))
+    .bind(identity.is_some())
+    .bind(
+        identity
+            .as_ref()
+            .and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))),
+    )
+    .bind(t.user_id)
+    .bind(t.runtime_id)
+    .bind(&t.ciphertext)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 async fn check_stored(

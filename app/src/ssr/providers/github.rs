@@ -60,7 +60,7 @@ pub async fn validate(
         {
             return Err(ProviderError::Unreachable {
                 provider: name,
-                reason: "rate limited".into(),
+                reason: super::RATE_LIMITED.into(),
             });
         }
         let reason = res

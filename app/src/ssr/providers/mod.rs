@@ -50,7 +50,15 @@ impl ProviderError {
     pub fn is_unreachable(&self) -> bool {
         matches!(self, ProviderError::Unreachable { .. })
     }
+
+    /// The provider refused to answer for now (429, or GitHub's 403 with no requests left).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, ProviderError::Unreachable { reason, .. } if reason == RATE_LIMITED)
+    }
 }
+
+/// The reason given when a provider is rate limiting us.
+pub const RATE_LIMITED: &str = "rate limited";
 
 /// A client with the timeouts every provider call uses.
 pub fn http_client() -> reqwest::Client {
@@ -141,7 +149,7 @@ pub(crate) fn status_error(
         401 | 403 => ProviderError::Rejected { provider, reason },
         429 => ProviderError::Unreachable {
             provider,
-            reason: "rate limited".into(),
+            reason: RATE_LIMITED.into(),
         },
         s => ProviderError::Unreachable {
             provider,

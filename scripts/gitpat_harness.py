@@ -1,0 +1,405 @@
+"""Shared helpers for scripts/load.py and scripts/crash.py (Python 3.11, standard library only).
+
+A `Harness` owns one temporary directory holding a private copy of the gitpat binary, the SQLite
+database, the key file and the child processes' logs. Every child listens on 127.0.0.1 only and is
+killed (with its process group) when the harness closes, on a hard timeout, or when this process dies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_BIN = REPO / "target" / "debug" / "gitpat"
+PASSWORD = "load-test-password-1"  # throwaway users in a throwaway database
+TOKEN_PAGE = "/git-personal-access-tokens"
+
+
+class HarnessError(Exception):
+    """A failure of the environment (a process would not start, a command failed)."""
+
+
+class HardTimeout(BaseException):
+    """Raised in the main thread when the run exceeds its time budget (BaseException so that
+    `except Exception` in a request path cannot swallow it)."""
+
+
+def install_hard_timeout(seconds: int) -> None:
+    """Aborts the main thread after `seconds`; the callers' `finally` blocks then kill the children."""
+
+    def on_alarm(_sig, _frame):
+        raise HardTimeout(f"hard timeout of {seconds}s reached")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    # SIGTERM (e.g. from a CI runner) should clean up the same way.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(HardTimeout("terminated")))
+    signal.alarm(seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sha256_hex(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def new_token() -> str:
+    # Classic GitHub PAT shape: ghp_ + 36 characters.
+    return "ghp_" + secrets.token_hex(18)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, round(p / 100 * len(v) + 0.5) - 1))]
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGKILL if this Python process dies without cleaning up.
+    # (Children are only ever spawned from the main thread, which lives as long as the process.)
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _parse_verify(out: str) -> tuple[dict[tuple[str, int], str], list[str]]:
+    """`gitpat admin verify` prints `<email>\\t<runtime id>\\t<sha256 hex>` per token, then a summary.
+    Returns ({(email, runtime id): sha}, other lines). Duplicate (email, runtime) lines are reported."""
+    rows: dict[tuple[str, int], str] = {}
+    other: list[str] = []
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[1].isdigit() and len(parts[2]) == 64:
+            key = (parts[0], int(parts[1]))
+            if key in rows:
+                other.append(f"DUPLICATE row for {key}")
+            rows[key] = parts[2]
+        elif line.strip():
+            other.append(line)
+    return rows, other
+
+
+@dataclass
+class Verify:
+    rc: int
+    rows: dict[tuple[str, int], str]
+    other: list[str]  # summary line(s) and anything unexpected
+    integrity: str  # python sqlite3's PRAGMA integrity_check
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Harness:
+    bin_src: Path
+    tmp: Path = field(init=False)
+    bin: Path = field(init=False)
+    procs: list[subprocess.Popen] = field(default_factory=list)
+    emulator_url: str = ""
+    _logs: int = 0
+
+    def __post_init__(self) -> None:
+        if not os.access(self.bin_src, os.X_OK):
+            raise HarnessError(f"{self.bin_src} is not an executable (build it first)")
+        self.tmp = Path(tempfile.mkdtemp(prefix="gitpat-harness-"))
+        # A private copy: a concurrent `cargo build` may replace target/debug/gitpat mid-run.
+        self.bin = self.tmp / "gitpat"
+        shutil.copy2(self.bin_src, self.bin)
+        (self.tmp / "site").mkdir()  # LEPTOS_SITE_ROOT: static files are not needed
+
+    @property
+    def db_path(self) -> Path:
+        return self.tmp / "gitpat.db"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        # Drop inherited GITPAT_*/LEPTOS_* settings (e.g. GITPAT_MASTER_KEY) so only ours apply.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITPAT_", "LEPTOS_"))}
+        env.update(
+            GITPAT_DATABASE_URL=f"sqlite://{self.db_path}?mode=rwc",
+            GITPAT_KEY_FILE=str(self.tmp / "master.key"),
+            LEPTOS_SITE_ROOT=str(self.tmp / "site"),
+            GITPAT_REVALIDATE_EVERY="1h",  # no background re-validation writes during a run
+            GITPAT_LOGIN_ATTEMPTS_PER_MINUTE="100000",
+            RUST_LOG="warn",
+        )
+        env.update(extra)
+        return env
+
+    # ---- processes -------------------------------------------------------------------------
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+        self._logs += 1
+        log = self.tmp / f"{self._logs:02d}-{name}.log"
+        with open(log, "wb") as f:
+            p = subprocess.Popen(
+                [str(self.bin), *args],
+                cwd=self.tmp,  # relative defaults (data/, .env) resolve inside the temp dir
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: killpg reaches any grandchildren
+                preexec_fn=_die_with_parent,
+            )
+        self.procs.append(p)
+        return p, log
+
+    def start_emulator(self) -> str:
+        port = free_port()
+        addr = f"127.0.0.1:{port}"
+        p, log = self._spawn("emulator", ["emulator"], self.env(GITPAT_EMULATOR_ADDR=addr))
+        _wait_tcp(port, p, log, 20)
+        self.emulator_url = f"http://{addr}"
+        return self.emulator_url
+
+    def start_server(self, timeout: float = 30) -> Server:
+        port = free_port()
+        p, log = self._spawn("serve", ["serve"], self.env(LEPTOS_SITE_ADDR=f"127.0.0.1:{port}"))
+        srv = Server(p, port, log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if p.poll() is not None:
+                raise HarnessError(f"gitpat serve exited with {p.returncode}:\n{tail(log)}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    c.close()
+                    return srv
+                c.close()
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise HarnessError(f"gitpat serve not healthy after {timeout}s:\n{tail(log)}")
+
+    def stop(self, p: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        """Sends `sig` and waits; returns the exit code, or None when it had to be SIGKILLed."""
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+                return None
+        return p.returncode
+
+    def close(self, keep: bool = False) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+        if keep:
+            print(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- admin CLI -------------------------------------------------------------------------
+
+    def admin(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        r = subprocess.run(
+            [str(self.bin), "admin", *args],
+            cwd=self.tmp,
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=_die_with_parent,
+        )
+        if check and r.returncode != 0:
+            raise HarnessError(f"gitpat admin {args[0]} {args[1] if len(args) > 1 else ''} failed "
+                               f"({r.returncode}): {r.stderr.strip()}")
+        return r
+
+    def seed(self, users: int, runtimes: int, account: str = "LoadCo") -> tuple[list[str], list[int]]:
+        """Creates `users` members of one account with `runtimes` GitHub runtimes at the emulator.
+        Returns (emails, runtime ids)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.admin("account", "add", account)
+        emails = [f"user{i:03d}@load.test" for i in range(users)]
+
+        def add_user(email: str) -> None:
+            self.admin("user", "add", "--email", email, "--name", email.split("@")[0], stdin=PASSWORD + "\n")
+            self.admin("member", "add", "--account", account, "--email", email, "--role", "member")
+
+        # Password hashing (argon2id) makes each `user add` take about a second in a debug build;
+        # two at a time uses both cores (SQLite's busy timeout serialises the writes).
+        with ThreadPoolExecutor(2) as ex:
+            list(ex.map(add_user, emails))
+        rt_ids = []
+        for i in range(runtimes):
+            out = self.admin("runtime", "add", "--account", account, "--name", f"rt{i:02d}",
+                             "--provider", "github", "--api-url", f"{self.emulator_url}/github").stdout
+            rt_ids.append(int(out.rsplit("(id ", 1)[1].split(")")[0]))
+        return emails, rt_ids
+
+    def register_tokens(self, tokens: list[str]) -> None:
+        """Registers valid GitHub tokens (scope `repo`) at the emulator over one keep-alive connection."""
+        u = urllib.parse.urlsplit(self.emulator_url)
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        try:
+            for t in tokens:
+                body = json.dumps({"token": t, "login": "loadtester", "scopes": ["repo"], "delay_ms": 0})
+                c.request("POST", "/_emulator/tokens", body, {"Content-Type": "application/json"})
+                r = c.getresponse()
+                r.read()
+                if r.status // 100 != 2:
+                    raise HarnessError(f"emulator refused a token registration: {r.status}")
+        finally:
+            c.close()
+
+    def verify(self) -> Verify:
+        """`gitpat admin verify` (integrity check + decrypt every token) plus our own integrity check.
+        Call it only while no server runs on the database."""
+        r = self.admin("verify", check=False)
+        rows, other = _parse_verify(r.stdout)
+        other += [l for l in r.stderr.splitlines() if l.strip()]
+        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            integrity = "; ".join(row[0] for row in con.execute("PRAGMA integrity_check"))
+        finally:
+            con.close()
+        return Verify(r.returncode, rows, other, integrity)
+
+
+def _wait_tcp(port: int, p: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            raise HarnessError(f"{p.args[1]} exited with {p.returncode}:\n{tail(log)}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise HarnessError(f"nothing listens on port {port} after {timeout}s:\n{tail(log)}")
+
+
+def tail(path: Path, n: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+# ---- HTTP ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: http.client.HTTPMessage
+    seconds: float
+
+    def reason(self) -> str:
+        """A short description for reports: status plus the server function's error message."""
+        text = self.body[:200].decode(errors="replace")
+        try:
+            obj = json.loads(text)
+            if isinstance(obj, dict) and len(obj) == 1:
+                (kind, msg), = obj.items()
+                text = f"{kind}: {msg}"
+        except ValueError:
+            pass
+        return f"{self.status} {text}".strip()
+
+
+class Session:
+    """One browser-like session: a keep-alive connection, the session cookie, and the same-origin
+    `Origin` header that every non-GET request needs. Not thread-safe: one per worker."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port = port
+        self.origin = f"http://127.0.0.1:{port}"
+        self.timeout = timeout
+        self.cookie: str | None = None
+        self.conn: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None) -> Response:
+        h = dict(headers or {})
+        if method != "GET":
+            h["Origin"] = self.origin
+        if self.cookie:
+            h["Cookie"] = f"gitpat_session={self.cookie}"
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        t0 = time.perf_counter()
+        try:
+            self.conn.request(method, path, body, h)
+            r = self.conn.getresponse()
+            data = r.read()
+        except BaseException:
+            self.close()  # the connection's state is unknown; the next request opens a new one
+            raise
+        dt = time.perf_counter() - t0
+        for v in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = v.partition("=")
+            if name.strip() == "gitpat_session":
+                self.cookie = rest.split(";", 1)[0]
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        return Response(r.status, data, r.headers, dt)
+
+    def login(self, email: str, password: str = PASSWORD) -> Response:
+        body = urllib.parse.urlencode({"email": email, "password": password})
+        r = self.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        if r.status != 303 or not self.cookie:
+            raise HarnessError(f"sign-in of a seeded user failed: {r.reason()}")
+        return r
+
+    def call(self, endpoint: str, **fields) -> Response:
+        """A server function as the hydrated client calls it (JSON answer, no redirect)."""
+        body = urllib.parse.urlencode({k: v for k, v in fields.items() if v is not None})
+        return self.request("POST", f"/api/{endpoint}", body, {
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+        })
+
+    def token_page(self) -> Response:
+        return self.request("GET", TOKEN_PAGE)

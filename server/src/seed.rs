@@ -1,0 +1,154 @@
+//! Bulk data for load tests and benchmarks (`gitpat admin seed`), and the integrity check that
+//! the crash and load scripts run afterwards (`gitpat admin verify`).
+
+use app::model::{ProviderKind, Role};
+use app::ssr::crypto::{token_aad, Keyring, Sealed, Secret};
+use app::ssr::providers::Identity;
+use app::ssr::{auth, store, tokens};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+/// What `gitpat admin seed` creates.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub users: usize,
+    pub accounts: usize,
+    pub runtimes: usize,
+    /// Stored tokens, filled user by user, runtime by runtime.
+    pub tokens: usize,
+    /// The provider emulator's base URL; every runtime is a GitHub runtime there.
+    pub emulator: String,
+    /// Latency the emulator adds when it is asked about a seeded token.
+    pub delay_ms: u64,
+    pub password: String,
+}
+
+/// Seeds `seed-N@gitpat.test` users (members of every account), runtimes spread over the
+/// accounts, and valid tokens registered at the emulator — stored as last checked two days ago,
+/// so the next re-validation pass picks them all up.
+pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Result<String> {
+    let hash = auth::hash_password(plan.password.clone()).await?;
+    let mut accounts = Vec::new();
+    for a in 1..=plan.accounts.max(1) {
+        accounts.push(store::create_account(pool, &format!("Seed account {a}")).await?);
+    }
+    let mut users = Vec::new();
+    for u in 1..=plan.users {
+        let email = format!("seed-{u}@gitpat.test");
+        let id = store::create_user(pool, &email, &format!("Seed user {u}"), &hash, false).await?;
+        for &account in &accounts {
+            store::set_membership(pool, id, account, Role::Member).await?;
+        }
+        users.push(id);
+    }
+    let api = format!("{}/github", plan.emulator.trim_end_matches('/'));
+    let mut runtimes = Vec::new();
+    for r in 0..plan.runtimes {
+        let account = accounts[r % accounts.len()];
+        let name = format!("runtime-{:03}", r + 1);
+        runtimes
+            .push(store::create_runtime(pool, account, &name, ProviderKind::Github, &api).await?);
+    }
+    let pairs: Vec<(i64, i64)> = users
+        .iter()
+        .flat_map(|&u| runtimes.iter().map(move |&r| (u, r)))
+        .take(plan.tokens)
+        .collect();
+    let http = reqwest::Client::new();
+    let control = format!("{}/_emulator/tokens", plan.emulator.trim_end_matches('/'));
+    let registered = futures::stream::iter(pairs.iter().copied())
+        .map(|(u, r)| {
+            let (http, control) = (&http, &control);
+            async move {
+                let token = format!("ghp_seed{u}x{r}x{}", random_suffix());
+                let fake = serde_json::json!({
+                    "token": token, "login": format!("seed-{u}"), "scopes": ["repo"],
+                    "delay_ms": plan.delay_ms,
+                });
+                let res = http.post(control).json(&fake).send().await?;
+                anyhow::ensure!(res.status().is_success(), "the emulator refused a token");
+                Ok::<_, anyhow::Error>((u, r, Secret::new(token)))
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    for item in registered {
+        let (u, r, token) = item?;
+        let identity = Identity {
+            login: format!("seed-{u}"),
+            scopes: Some(vec!["repo".into()]),
+            expires_at: None,
+        };
+        tokens::save(pool, keys, u, r, "pat", &token, None, &identity).await?;
+    }
+    sqlx::query("UPDATE git_tokens SET last_validated_at = ?")
+        .bind(long_ago)
+        .execute(pool)
+        .await?;
+    Ok(format!(
+        "seeded {} users, {} accounts, {} runtimes, {} tokens (password from standard input)",
+        users.len(),
+        accounts.len(),
+        runtimes.len(),
+        pairs.len()
+    ))
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.gen_range(0..36)]))
+        .collect()
+}
+
+/// `PRAGMA integrity_check`, then every stored token decrypted: one line per token
+/// (`email<TAB>runtime id<TAB>SHA-256 of the token`, never the token) and a summary.
+/// `Err` when the database is damaged or any token does not decrypt.
+pub async fn verify(pool: &SqlitePool, keys: &Keyring) -> Result<String, String> {
+    let db = |e: sqlx::Error| e.to_string();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    if integrity != "ok" {
+        return Err(format!("PRAGMA integrity_check failed: {integrity}"));
+    }
+    let rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT u.email, t.user_id, t.runtime_id, t.key_id, t.ciphertext
+         FROM git_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.email, t.runtime_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let mut lines = Vec::with_capacity(rows.len() + 1);
+    let mut broken = 0;
+    for (email, user_id, runtime_id, key_id, blob) in rows {
+        let sealed = Sealed { key_id, blob };
+        match keys.open(&sealed, &token_aad(user_id, runtime_id)) {
+            Ok(token) => {
+                let digest = Sha256::digest(token.expose().as_bytes());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                lines.push(format!("{email}\t{runtime_id}\t{hex}"));
+            }
+            Err(e) => {
+                broken += 1;
+                lines.push(format!("{email}\t{runtime_id}\tUNREADABLE ({e})"));
+            }
+        }
+    }
+    let total = lines.len();
+    if broken > 0 {
+        return Err(format!(
+            "{}\n{broken} of {total} tokens do not decrypt",
+            lines.join("\n")
+        ));
+    }
+    lines.push(format!(
+        "ok: integrity_check passed; {total} tokens decrypt"
+    ));
+    Ok(lines.join("\n"))
+}
