@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -21,6 +20,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BIN = REPO / "target" / "debug" / "gitpat"
 PASSWORD = "load-test-password-1"  # throwaway users in a throwaway database
 TOKEN_PAGE = "/git-personal-access-tokens"
+PAGE_MARK = b"runtime-001"  # the first seeded runtime's name: the token page lists it
+UNREADABLE = "UNREADABLE"  # verify's verdict for a stored token that does not decrypt
 
 
 class HarnessError(Exception):
@@ -42,12 +44,11 @@ class HardTimeout(BaseException):
 def install_hard_timeout(seconds: int) -> None:
     """Aborts the main thread after `seconds`; the callers' `finally` blocks then kill the children."""
 
-    def on_alarm(_sig, _frame):
-        raise HardTimeout(f"hard timeout of {seconds}s reached")
+    def on_signal(sig, _frame):
+        raise HardTimeout(f"hard timeout of {seconds}s reached" if sig == signal.SIGALRM else "terminated")
 
-    signal.signal(signal.SIGALRM, on_alarm)
-    # SIGTERM (e.g. from a CI runner) should clean up the same way.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(HardTimeout("terminated")))
+    signal.signal(signal.SIGALRM, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)  # e.g. from a CI runner: clean up the same way
     signal.alarm(seconds)
 
 
@@ -59,11 +60,6 @@ def free_port() -> int:
 
 def sha256_hex(s: str) -> str:
     return hashlib.sha256(s.encode()).hexdigest()
-
-
-def new_token() -> str:
-    # Classic GitHub PAT shape: ghp_ + 36 characters.
-    return "ghp_" + secrets.token_hex(18)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -89,11 +85,14 @@ def _parse_verify(out: str) -> tuple[dict[tuple[str, int], str], list[str]]:
     other: list[str] = []
     for line in out.splitlines():
         parts = line.split("\t")
-        if len(parts) == 3 and parts[1].isdigit() and len(parts[2]) == 64:
+        if len(parts) == 3 and parts[1].isdigit():
             key = (parts[0], int(parts[1]))
             if key in rows:
                 other.append(f"DUPLICATE row for {key}")
-            rows[key] = parts[2]
+            # Anything but a hash (e.g. "UNREADABLE (...)") is a stored token that does not decrypt.
+            rows[key] = parts[2] if len(parts[2]) == 64 else UNREADABLE
+            if rows[key] == UNREADABLE:
+                other.append(f"{key}: {parts[2]}")
         elif line.strip():
             other.append(line)
     return rows, other
@@ -250,27 +249,21 @@ class Harness:
                                f"({r.returncode}): {r.stderr.strip()}")
         return r
 
-    def seed(self, users: int, runtimes: int, account: str = "LoadCo") -> tuple[list[str], list[int]]:
-        """Creates `users` members of one account with `runtimes` GitHub runtimes at the emulator.
-        Returns (emails, runtime ids)."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.admin("account", "add", account)
-        emails = [f"user{i:03d}@load.test" for i in range(users)]
-
-        def add_user(email: str) -> None:
-            self.admin("user", "add", "--email", email, "--name", email.split("@")[0], stdin=PASSWORD + "\n")
-            self.admin("member", "add", "--account", account, "--email", email, "--role", "member")
-
-        # Password hashing (argon2id) makes each `user add` take about a second in a debug build;
-        # two at a time uses both cores (SQLite's busy timeout serialises the writes).
-        with ThreadPoolExecutor(2) as ex:
-            list(ex.map(add_user, emails))
-        rt_ids = []
-        for i in range(runtimes):
-            out = self.admin("runtime", "add", "--account", account, "--name", f"rt{i:02d}",
-                             "--provider", "github", "--api-url", f"{self.emulator_url}/github").stdout
-            rt_ids.append(int(out.rsplit("(id ", 1)[1].split(")")[0]))
+    def seed(self, users: int, runtimes: int) -> tuple[list[str], list[int]]:
+        """`gitpat admin seed`: `users` members of one account with `runtimes` GitHub runtimes at the
+        emulator and no tokens (so every stored token is one this run wrote). One password hash for
+        all users, where `admin user add` would cost an argon2id hash (~1 s in a debug build) each.
+        Returns (emails, runtime ids) as stored."""
+        self.admin("seed", "--users", str(users), "--accounts", "1", "--runtimes", str(runtimes),
+                   "--tokens", "0", "--emulator", self.emulator_url, stdin=PASSWORD + "\n")
+        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            emails = [r[0] for r in con.execute("SELECT email FROM users ORDER BY id")]
+            rt_ids = [r[0] for r in con.execute("SELECT id FROM runtimes ORDER BY id")]
+        finally:
+            con.close()
+        if len(emails) != users or len(rt_ids) != runtimes:
+            raise HarnessError(f"seed made {len(emails)} users and {len(rt_ids)} runtimes")
         return emails, rt_ids
 
     def register_tokens(self, tokens: list[str]) -> None:
@@ -300,6 +293,15 @@ class Harness:
         finally:
             con.close()
         return Verify(r.returncode, rows, other, integrity)
+
+
+def parallel(fn, items: list, workers: int = 2) -> list:
+    """`map` on a small thread pool; on an error or the hard timeout the queued items are dropped."""
+    ex = ThreadPoolExecutor(workers)
+    try:
+        return list(ex.map(fn, items))
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
 
 
 def _wait_tcp(port: int, p: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -356,6 +358,11 @@ class Session:
         self.cookie: str | None = None
         self.conn: http.client.HTTPConnection | None = None
 
+    def retarget(self, port: int) -> None:
+        """Points the session (same cookie) at a restarted server."""
+        self.close()
+        self.port, self.origin = port, f"http://127.0.0.1:{port}"
+
     def close(self) -> None:
         if self.conn:
             self.conn.close()
@@ -403,3 +410,19 @@ class Session:
 
     def token_page(self) -> Response:
         return self.request("GET", TOKEN_PAGE)
+
+
+def sign_in_all(port: int, emails: list[str]) -> list[Session]:
+    """One signed-in session per email. Two at a time: each sign-in costs an argon2id verification."""
+
+    def one(email: str) -> Session:
+        s = Session(port)
+        s.login(email)
+        return s
+
+    return parallel(one, emails)
+
+
+def token_pool(rng, n: int) -> list[str]:
+    """`n` distinct GitHub classic PAT shaped tokens (ghp_ + 36), reproducible from `rng`."""
+    return ["ghp_" + "".join(rng.choice("0123456789abcdef") for _ in range(36)) for _ in range(n)]

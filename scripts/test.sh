@@ -20,6 +20,7 @@ RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo test -p server -p app
 
 step "build the site (cargo leptos build)"
 cargo leptos build
+node scripts/precompress.mjs target/site/pkg
 
 step "Playwright end-to-end journeys"
 (cd end2end && npx playwright test)

@@ -61,6 +61,14 @@ impl Config {
             .site_root(site_root)
             .site_pkg_dir(get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
             .site_addr(site_addr)
+            .hash_files(match get("LEPTOS_HASH_FILES") {
+                Some(v) => v == "true",
+                // cargo-leptos writes hash.txt beside the binary when it hashes the assets.
+                None => std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|d| d.join("hash.txt").exists()))
+                    .unwrap_or(false),
+            })
             .reload_port(
                 get("LEPTOS_RELOAD_PORT")
                     .and_then(|p| p.parse().ok())

@@ -12,7 +12,10 @@ use axum::{middleware, Extension, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -93,6 +96,7 @@ pub fn app(
             "/runtime-api",
             crate::runtime_api::router(state.clone(), crate::runtime_api::READS_PER_MINUTE),
         )
+        .nest_service("/pkg", assets(&state))
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),
@@ -105,6 +109,11 @@ pub fn app(
         .layer(middleware::from_fn(web::check_origin))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Pages, server-function answers, JS and CSS. The WASM is precompressed at build time
+        // (scripts/precompress.mjs): on the fly it would cost far more than it saves locally.
+        .layer(CompressionLayer::new().br(true).gzip(true).compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -122,6 +131,41 @@ pub fn app(
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// The compiled JS, WASM and CSS: `.br`/`.gz` siblings (from scripts/precompress.mjs) are served
+/// to browsers that accept them; names with a content hash are cached for a year, the rest
+/// (an unhashed development build) revalidated on every use.
+fn assets(state: &AppState) -> Router {
+    let dir = std::path::Path::new(state.leptos_options.site_root.as_ref())
+        .join(state.leptos_options.site_pkg_dir.as_ref());
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(middleware::map_response(
+            |uri: axum::http::Uri, mut res: axum::response::Response| async move {
+                let cache = if res.status().is_success() && is_hashed(uri.path()) {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+                res
+            },
+        ))
+}
+
+/// `gitpat.Xb3k…Q.wasm`: a name with a content hash (cargo-leptos: MD5 in unpadded base64url)
+/// between the stem and the extension.
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.split('.');
+    parts.next();
+    parts.next().is_some_and(|h| {
+        h.len() >= 16
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) && parts.next().is_some()
 }
 
 /// Serves until Ctrl-C or SIGTERM, with TCP_NODELAY on every connection (without it a
@@ -158,4 +202,18 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(is_hashed("/gitpat.9ba1c1b1e0f2a0d4c1e2.wasm"));
+        assert!(is_hashed("/gitpat.q-9FZ_ob0ZTlJb3WtwlDbQ.wasm.br"));
+        assert!(!is_hashed("/gitpat.wasm"));
+        assert!(!is_hashed("/gitpat_bg.wasm"));
+        assert!(!is_hashed("/gitpat.css"));
+    }
 }

@@ -106,11 +106,35 @@ impl LoginThrottle {
     }
 }
 
-fn throttled(wait: u64) -> Response {
+/// The stylesheet's URL: with hashed file names, the hash comes from the `hash.txt` that
+/// cargo-leptos writes beside the binary (as Leptos' own `HashedStylesheet` reads it).
+fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
+    let hash = options
+        .hash_files
+        .then(|| {
+            let exe = std::env::current_exe().ok()?;
+            let text =
+                std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+            text.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("css:")
+                    .map(|h| format!(".{}", h.trim()))
+            })
+        })
+        .flatten()
+        .unwrap_or_default();
+    format!(
+        "/{}/{}{hash}.css",
+        options.site_pkg_dir, options.output_name
+    )
+}
+
+fn throttled(options: &leptos::config::LeptosOptions, wait: u64) -> Response {
     let body = format!(
-        "<!doctype html><html lang=\"en\"><head><title>Sign in · gitpat</title><link rel=\"stylesheet\" href=\"/pkg/gitpat.css\"></head>\
+        "<!doctype html><html lang=\"en\"><head><title>Sign in · gitpat</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"login\"><div class=\"card login-card\"><h1>Sign in</h1>\
          <p class=\"alert error\" role=\"alert\">{}</p><p><a href=\"/login\">Back to sign in</a></p></div></main></body></html>",
+        stylesheet_href(options),
         app::pages::login::LOGIN_THROTTLED
     );
     (
@@ -130,7 +154,7 @@ pub async fn login(
 ) -> Response {
     if let Err(wait) = throttle.check(&form.email, addr) {
         tracing::warn!("sign-in throttled");
-        return throttled(wait);
+        return throttled(&state.leptos_options, wait);
     }
     let addr = addr.map(|a| a.to_string());
     match auth::verify_login(&state.pool, &form.email, &form.password).await {

@@ -47,6 +47,10 @@ impl TestApp {
                 format!("sqlite://{}?mode=rwc", db.display()),
             ),
             ("GITPAT_KEY_FILE", key.display().to_string()),
+            (
+                "LEPTOS_SITE_ROOT",
+                dir.path().join("site").display().to_string(),
+            ),
         ];
         let config =
             Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
