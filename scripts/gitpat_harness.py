@@ -124,6 +124,8 @@ class Harness:
     bin: Path = field(init=False)
     procs: list[subprocess.Popen] = field(default_factory=list)
     emulator_url: str = ""
+    # LEPTOS_SITE_ROOT: static files are needed only by the bench (asset sizes)
+    site_root: Path | None = None
     _logs: int = 0
 
     def __post_init__(self) -> None:
@@ -133,7 +135,10 @@ class Harness:
         # A private copy: a concurrent `cargo build` may replace target/debug/gitpat mid-run.
         self.bin = self.tmp / "gitpat"
         shutil.copy2(self.bin_src, self.bin)
-        (self.tmp / "site").mkdir()  # LEPTOS_SITE_ROOT: static files are not needed
+        # cargo-leptos' asset hashes, which the server reads beside its binary
+        if (self.bin_src.parent / "hash.txt").exists():
+            shutil.copy2(self.bin_src.parent / "hash.txt", self.tmp / "hash.txt")
+        (self.tmp / "site").mkdir()
 
     @property
     def db_path(self) -> Path:
@@ -145,7 +150,7 @@ class Harness:
         env.update(
             GITPAT_DATABASE_URL=f"sqlite://{self.db_path}?mode=rwc",
             GITPAT_KEY_FILE=str(self.tmp / "master.key"),
-            LEPTOS_SITE_ROOT=str(self.tmp / "site"),
+            LEPTOS_SITE_ROOT=str(self.site_root or self.tmp / "site"),
             GITPAT_REVALIDATE_EVERY="1h",  # no background re-validation writes during a run
             GITPAT_LOGIN_ATTEMPTS_PER_MINUTE="100000",
             RUST_LOG="warn",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything gitpat needs to build, run and test on a fresh Debian machine with
 # rustup, node and npm present. Idempotent: each step is skipped when already done.
-# Usage: scripts/setup.sh [--with-browser]
+# Usage: scripts/setup.sh [--with-browser | --with-bench]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,10 +53,17 @@ if [ ! -d "$ROOT/end2end/node_modules" ] || [ "$ROOT/end2end/package-lock.json" 
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
 fi
 
+apt_install() { # package…
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
 if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium for the browser tests"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
+fi
+if [ "${1:-}" = "--with-bench" ] && ! command -v wrk >/dev/null; then
+  log "installing Debian's wrk for the benchmark"
+  apt_install wrk
 fi
 log "tools ready"

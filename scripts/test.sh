@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: formatting, clippy (server and browser
-# builds), Rust unit and integration tests, then the Playwright journeys in Chromium.
+# builds), Rust unit and integration tests (the attack suite and fault tests among them), short
+# load and crash runs, then the Playwright journeys in Chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh --with-browser
@@ -21,6 +22,10 @@ RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo test -p server -p app
 step "build the site (cargo leptos build)"
 cargo leptos build
 node scripts/precompress.mjs target/site/pkg
+
+step "load and crash scripts (short runs; full: python3 scripts/load.py, scripts/crash.py)"
+python3 scripts/load.py --quick
+python3 scripts/crash.py --quick
 
 step "Playwright end-to-end journeys"
 (cd end2end && npx playwright test)

@@ -16,6 +16,8 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -53,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
                         <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
                         <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view=pages::account::ChangePasswordPage ssr=SsrMode::Async/>
                         <ParentRoute path=path!("/git-personal-access-tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async>
                             <Route path=path!("") view=|| () ssr=SsrMode::Async/>
                             <Route path=path!("/:id/add") view=pages::drawers::AddTokenDrawer ssr=SsrMode::Async/>

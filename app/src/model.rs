@@ -573,6 +573,47 @@ pub struct AdminAccount {
     pub keys: Vec<RuntimeKeyView>,
     pub members: Vec<MemberView>,
     pub oauth_apps: Vec<OAuthAppView>,
+    /// The account's latest audit events.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// One event of an account's audit trail, for its admins: who did what, to which runtime, from
+/// where. Never a secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub who: Option<String>,
+    pub action: String,
+    pub runtime: Option<String>,
+    pub detail: String,
+    pub client_addr: Option<String>,
+}
+
+/// The shortest password a user may choose.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// Words for an audit action, as the pages show it.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "token.add" => "Token added",
+        "token.replace" => "Token replaced",
+        "token.delete" => "Token deleted",
+        "token.oauth" => "Authorized with OAuth",
+        "notifications.hide" => "Notifications hidden",
+        "notifications.show" => "Notifications shown",
+        "login.success" => "Signed in",
+        "login.failure" => "Sign-in failed",
+        "password.change" => "Password changed",
+        "credential.read" => "Credential read by the runtime",
+        "admin.oauth_app.set" => "OAuth app saved",
+        "admin.oauth_app.remove" => "OAuth app removed",
+        "admin.member.set" => "Member added or role changed",
+        "admin.runtime.add" => "Runtime added",
+        "admin.runtime_key.create" => "Runtime API key created",
+        "admin.runtime_key.revoke" => "Runtime API key revoked",
+        other => other,
+    }
 }
 
 /// One line of the user's "Recent activity": what happened, to which runtime, when. Never a secret.

@@ -23,6 +23,7 @@ test.describe('the demo user', () => {
     await expect(row).toContainText('dana-demo');
     await expect(row).toContainText('••••0001');
     await expect(row.getByRole('link', { name: 'Delete Token for acme-prod' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Recent activity' })).toContainText(/Token (added|replaced) · acme-prod/);
     await expect(page.locator('body')).not.toContainText(SAMPLE.github);
   });
 

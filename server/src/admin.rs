@@ -29,6 +29,38 @@ pub async fn run(
                 .map_err(|e| e.to_string())?;
             Ok(format!("user {email} added (id {id})"))
         }
+        AdminCommand::User(UserCommand::Password { email }) => {
+            let password = read_secret(stdin, "password")?;
+            if password.chars().count() < auth::MIN_PASSWORD_LEN {
+                return Err(format!(
+                    "the password must have at least {} characters",
+                    auth::MIN_PASSWORD_LEN
+                ));
+            }
+            let user = store::user_by_email(pool, &email)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user with email {email}"))?;
+            let hash = auth::hash_password(password)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::set_password(pool, user.id, &hash)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::audit(
+                pool,
+                Some(user.id),
+                None,
+                "password.change",
+                "by an operator",
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "password of {email} set; their sessions have ended"
+            ))
+        }
         AdminCommand::Account(AccountCommand::Add { name }) => {
             let id = store::create_account(pool, &name)
                 .await

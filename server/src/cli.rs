@@ -53,6 +53,7 @@ pub enum AdminCommand {
         accounts: usize,
         #[arg(long, default_value_t = 50)]
         runtimes: usize,
+        /// Tokens per user: each user has one on the first this many runtimes.
         #[arg(long, default_value_t = 25)]
         tokens: usize,
         /// The provider emulator's base URL, e.g. http://127.0.0.1:3999.
@@ -93,6 +94,11 @@ pub enum OauthAppCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
+    /// Set a user's password (read from standard input) and end all their sessions.
+    Password {
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+    },
     /// Add a user; the password is read from standard input.
     Add {
         #[arg(long, value_parser = parse_email)]

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// Opens the database and builds the shared state from a configuration.
 pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
     let pool = app::ssr::db::connect(&config.database_url).await?;
-    let keys = config.keyring()?;
+    let keys = open_keyring(config, &pool).await?;
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         pool,
@@ -27,6 +27,42 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         keys: Arc::new(keys),
         http: app::ssr::providers::http_client(),
     })
+}
+
+/// Loads the master key(s), refusing to start with keys that cannot read the database's
+/// secrets: a missing key file is created only for a database that holds none, and every key id
+/// found in the database must be the current key or one of GITPAT_PREVIOUS_KEYS.
+pub async fn open_keyring(
+    config: &config::Config,
+    pool: &sqlx::SqlitePool,
+) -> anyhow::Result<app::ssr::crypto::Keyring> {
+    let used: Vec<String> = sqlx::query_scalar(
+        "SELECT key_id FROM git_tokens
+         UNION SELECT refresh_key_id FROM git_tokens WHERE refresh_key_id IS NOT NULL
+         UNION SELECT secret_key_id FROM oauth_apps",
+    )
+    .fetch_all(pool)
+    .await?;
+    if let config::KeySource::File(path) = &config.key {
+        if !used.is_empty() && !path.exists() {
+            anyhow::bail!(
+                "the key file {} is missing, but the database holds secrets sealed with it. \
+                 Restore the key file (or set GITPAT_MASTER_KEY); a new key could not read them, \
+                 so none is created",
+                path.display()
+            );
+        }
+    }
+    let keys = config.keyring()?;
+    if let Some(unknown) = used.iter().find(|id| !keys.knows(id)) {
+        anyhow::bail!(
+            "the database holds secrets sealed with key {unknown}, which is neither the configured \
+             master key ({}) nor one of GITPAT_PREVIOUS_KEYS. Check GITPAT_KEY_FILE / \
+             GITPAT_MASTER_KEY; nothing was changed",
+            keys.current_id()
+        );
+    }
+    Ok(keys)
 }
 
 /// Serves the app until shut down; the expired-session sweeper runs beside it and stops with it.
@@ -83,7 +119,7 @@ pub async fn run_demo(config: &config::Config) -> anyhow::Result<()> {
     let emulator = format!("http://{emu_addr}");
     let pool = app::ssr::db::connect(&config.database_url).await?;
     demo::seed(&pool, &emulator).await?;
-    demo::seed_oauth(&pool, &config.keyring()?, &emu, &emulator).await?;
+    demo::seed_oauth(&pool, &open_keyring(config, &pool).await?, &emu, &emulator).await?;
     pool.close().await;
     let url = config.public_url.as_str().trim_end_matches('/');
     let users = demo::DEMO_USERS

@@ -32,7 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(cmd) => {
             let config = Config::from_env()?;
             let pool = app::ssr::db::connect(&config.database_url).await?;
-            let keys = config.keyring()?;
+            let keys = server::open_keyring(&config, &pool).await?;
             match server::admin::run(&pool, &keys, *cmd, std::io::stdin().lock()).await {
                 Ok(msg) => println!("{msg}"),
                 Err(msg) => {

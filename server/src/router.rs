@@ -28,12 +28,6 @@ pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// Requests are small forms; anything larger is refused before it is read.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-// No `form-action`: Chromium applies it to the redirect after a form post, and "Authorize Access"
-// posts to us and is redirected on to the provider.
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:3001; \
-    frame-ancestors 'none'; base-uri 'none'";
-
 /// Creates the session table if needed and returns the store.
 pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
     let store = SqliteStore::new(state.pool.clone());
@@ -106,6 +100,7 @@ pub fn app(
             app::shell,
         ))
         .layer(Extension(throttle))
+        .layer(middleware::from_fn(web::server_fn_status))
         .layer(middleware::from_fn(web::check_origin))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -114,9 +109,11 @@ pub fn app(
         .layer(CompressionLayer::new().br(true).gzip(true).compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")),
         ))
+        // Pages set their own, with their nonce; everything else gets the one without.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
+            HeaderValue::from_str(&app::ssr::content_security_policy(None))
+                .expect("the policy is ASCII"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -15,7 +15,7 @@ pub struct Plan {
     pub users: usize,
     pub accounts: usize,
     pub runtimes: usize,
-    /// Stored tokens, filled user by user, runtime by runtime.
+    /// Stored tokens per user: each user has a token on the first this many runtimes.
     pub tokens: usize,
     /// The provider emulator's base URL; every runtime is a GitHub runtime there.
     pub emulator: String,
@@ -52,8 +52,7 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
     }
     let pairs: Vec<(i64, i64)> = users
         .iter()
-        .flat_map(|&u| runtimes.iter().map(move |&r| (u, r)))
-        .take(plan.tokens)
+        .flat_map(|&u| runtimes.iter().take(plan.tokens).map(move |&r| (u, r)))
         .collect();
     let http = reqwest::Client::new();
     let control = format!("{}/_emulator/tokens", plan.emulator.trim_end_matches('/'));

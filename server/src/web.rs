@@ -158,7 +158,7 @@ pub async fn login(
     }
     let addr = addr.map(|a| a.to_string());
     match auth::verify_login(&state.pool, &form.email, &form.password).await {
-        Ok(Some(user)) => match auth::log_in(&session, user.id).await {
+        Ok(Some(user)) => match auth::log_in(&session, &user).await {
             Ok(()) => {
                 tracing::info!(user_id = user.id, "signed in");
                 let _ = store::audit(
@@ -292,7 +292,9 @@ pub async fn require_login(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    if path == "/login" {
+    // Server functions check the session themselves and answer 401, which a script can handle;
+    // a redirect to the sign-in page is for browsers asking for a page.
+    if path == "/login" || path.starts_with("/api/") {
         return next.run(req).await;
     }
     match auth::session_user(&session, &state.pool).await {
@@ -342,6 +344,30 @@ pub async fn check_origin(req: Request, next: Next) -> Response {
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
     next.run(req).await
+}
+
+/// Leptos answers 500 for every server-function error; this gives each its own status: 401/403/
+/// 404/422 from the error itself, 400 for arguments that do not parse (the caller's mistake).
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    use app::error::AppError;
+    use leptos::server_fn::error::ServerFnErrorErr as E;
+    let is_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.status = match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(AppError::ServerFn(E::Args(_) | E::MissingArg(_) | E::Deserialization(_))) => {
+            StatusCode::BAD_REQUEST
+        }
+        Ok(AppError::ServerFn(_)) | Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Ok(e) => e.status(),
+    };
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[cfg(test)]

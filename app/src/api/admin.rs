@@ -73,9 +73,10 @@ pub async fn save_oauth_app(
         .await
         .map_err(AppError::Invalid)?;
         let detail = format!("provider={kind}");
-        store::audit(
+        store::audit_in(
             &st.pool,
             Some(user.id),
+            Some(account_id),
             None,
             "admin.oauth_app.set",
             &detail,
@@ -101,9 +102,10 @@ pub async fn remove_oauth_app(account_id: i64, provider: String) -> Result<Strin
             return Err(AppError::NotFound("There is no such OAuth app.".into()));
         }
         let detail = format!("provider={kind}");
-        store::audit(
+        store::audit_in(
             &st.pool,
             Some(user.id),
+            Some(account_id),
             None,
             "admin.oauth_app.remove",
             &detail,
@@ -194,9 +196,10 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
             })?;
         store::set_membership(&st.pool, member.id, account_id, role).await?;
         let detail = format!("member={} role={}", member.id, role.as_str());
-        store::audit(
+        store::audit_in(
             &st.pool,
             Some(user.id),
+            Some(account_id),
             None,
             "admin.member.set",
             &detail,

@@ -4,8 +4,10 @@ use crate::error::AppError;
 use crate::model::UserView;
 use leptos::prelude::*;
 
+pub mod account;
 pub mod admin;
 pub mod tokens;
+pub use account::*;
 pub use admin::*;
 pub use tokens::*;
 

@@ -95,6 +95,9 @@ fn UserTools(user: UserView) -> impl IntoView {
                     </li>
                 })}
                 <li role="none">
+                    <a role="menuitem" href="/account/password">"Change password"</a>
+                </li>
+                <li role="none">
                     <form method="post" action="/logout">
                         <button role="menuitem" type="submit">"Log out"</button>
                     </form>

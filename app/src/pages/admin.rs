@@ -4,7 +4,7 @@ use crate::api::{
     admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveOauthApp, RevokeRuntimeKey,
     SaveOauthApp,
 };
-use crate::model::{AdminAccount, ProviderKind};
+use crate::model::{action_label, AdminAccount, ProviderKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -227,6 +227,29 @@ fn AccountAdmin(
                     <div class="form-actions"><button class="primary" type="submit">"Add member"</button></div>
                 </ActionForm>
             </details>
+
+            <h3>"Audit trail"</h3>
+            {if account.audit.is_empty() {
+                view! { <p class="muted">"No events yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="admin-table audit">
+                        <caption class="sr-only">{format!("Audit trail of {}", account.name)}</caption>
+                        <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Runtime"</th><th scope="col">"From"</th></tr></thead>
+                        <tbody>
+                            {account.audit.clone().into_iter().map(|e| view! {
+                                <tr>
+                                    <td><time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</time></td>
+                                    <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
+                                    <td>{action_label(&e.action).to_string()} {(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
+                                    <td>{e.runtime.unwrap_or_default()}</td>
+                                    <td class="mono">{e.client_addr.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
         </section>
     }
 }

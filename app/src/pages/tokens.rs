@@ -1,10 +1,10 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::SetNotificationsHidden;
+use crate::api::{recent_activity, SetNotificationsHidden};
 use crate::components::layout::use_page_data;
 use crate::components::menu::MenuButton;
-use crate::model::{TokenRow, TokenStatus};
+use crate::model::{action_label, ActivityItem, TokenRow, TokenStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -23,6 +23,7 @@ pub fn TokensPage() -> impl IntoView {
             .and_then(|a| a.parse::<i64>().ok())
     };
     let hide = ServerAction::<SetNotificationsHidden>::new();
+    let activity = Resource::new(move || data.refresh.get(), |_| recent_activity());
     Effect::new(move |_| {
         if let Some(Ok(_)) = hide.value().get() {
             data.refresh.update(|v| *v += 1);
@@ -39,11 +40,18 @@ pub fn TokensPage() -> impl IntoView {
                 </p>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
+                // The activity list renders in the table's branch: a sibling after this
+                // Transition broke hydration (see the team notes).
                 {move || {
+                    let items = activity.get().and_then(Result::ok).unwrap_or_default();
                     data.tokens
                         .get()
                         .map(|r| match r {
-                            Ok(rows) => view! { <Banner rows=rows.clone()/> <RuntimeTable rows account=account_filter() hide/> }.into_any(),
+                            Ok(rows) => view! {
+                                <Banner rows=rows.clone()/>
+                                <RuntimeTable rows account=account_filter() hide/>
+                                <RecentActivity items/>
+                            }.into_any(),
                             Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
                         })
                 }}
@@ -225,5 +233,31 @@ fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> 
                 </MenuButton>
             </td>
         </tr>
+    }
+}
+
+/// The user's latest token and sign-in events (from the audit trail).
+#[component]
+fn RecentActivity(items: Vec<ActivityItem>) -> impl IntoView {
+    view! {
+        <section class="activity" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Recent activity"</h2>
+            {if items.is_empty() {
+                view! { <p class="muted">"Nothing yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {items.into_iter().map(|i| view! {
+                            <li>
+                                <time datetime=i.at.to_rfc3339()>{i.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
+                                " · " {action_label(&i.action).to_string()}
+                                {i.runtime.map(|r| format!(" · {r}"))}
+                                {i.client_addr.map(|a| view! { <span class="muted">{format!(" · from {a}")}</span> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }

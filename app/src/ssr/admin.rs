@@ -54,6 +54,9 @@ pub async fn admin_runtime(
     Ok(rt)
 }
 
+/// Audit events the Admin area shows per account.
+pub const AUDIT_SHOWN: i64 = 30;
+
 /// Everything the Admin area shows: the accounts the user administers. Forbidden for others.
 pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
     let accounts: Vec<_> = store::accounts_of_user(pool, user_id)
@@ -89,6 +92,7 @@ pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccoun
             runtimes: mine,
             keys,
             members: members(pool, a.id).await?,
+            audit: store::account_audit(pool, a.id, AUDIT_SHOWN).await?,
             oauth_apps: apps
                 .iter()
                 .filter(|o| o.account_id == a.id)

@@ -12,6 +12,9 @@ use tower_sessions::Session;
 
 /// Session key holding the signed-in user's id.
 pub const SESSION_USER_ID: &str = "user_id";
+/// Session key holding the user's session epoch at sign-in (see `users.session_epoch`).
+pub const SESSION_EPOCH: &str = "epoch";
+pub use crate::model::MIN_PASSWORD_LEN;
 
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
@@ -84,9 +87,10 @@ pub async fn verify_login(
 }
 
 /// Starts a signed-in session: a fresh id, so an id planted before login is worthless after it.
-pub async fn log_in(session: &Session, user_id: i64) -> anyhow::Result<()> {
+pub async fn log_in(session: &Session, user: &UserRecord) -> anyhow::Result<()> {
     session.cycle_id().await?;
-    session.insert(SESSION_USER_ID, user_id).await?;
+    session.insert(SESSION_USER_ID, user.id).await?;
+    session.insert(SESSION_EPOCH, user.session_epoch).await?;
     Ok(())
 }
 
@@ -104,7 +108,95 @@ pub async fn session_user(
     let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
         return Ok(None);
     };
-    Ok(store::user_by_id(pool, id).await?)
+    let user = store::user_by_id(pool, id).await?;
+    let epoch = session.get::<i64>(SESSION_EPOCH).await?.unwrap_or(0);
+    match user {
+        Some(u) if u.session_epoch == epoch => {
+            touch(session).await?;
+            Ok(Some(u))
+        }
+        // The password changed (or the user is gone) since this session signed in.
+        _ => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Session key holding when the session was last saved for activity (unix seconds).
+const SESSION_TOUCHED: &str = "touched";
+/// How stale the activity mark may get before a request saves it again.
+const TOUCH_EVERY_SECS: i64 = 300;
+
+/// Keeps an active session alive: the store extends a session's idle expiry only when it is
+/// saved, and saving on every request would make every page view a database write.
+async fn touch(session: &Session) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let last = session.get::<i64>(SESSION_TOUCHED).await?.unwrap_or(0);
+    if now - last >= TOUCH_EVERY_SECS {
+        session.insert(SESSION_TOUCHED, now).await?;
+    }
+    Ok(())
+}
+
+/// Changes the signed-in user's password after checking the current one. Every other session
+/// of the user ends; this one continues under a fresh id.
+pub async fn change_password(
+    session: &Session,
+    pool: &SqlitePool,
+    user: &UserRecord,
+    current: String,
+    new: String,
+    confirm: String,
+    client_addr: Option<&str>,
+) -> Result<(), AppError> {
+    if new != confirm {
+        return Err(AppError::Invalid(
+            "The new password and its confirmation differ.".into(),
+        ));
+    }
+    if new.chars().count() < MIN_PASSWORD_LEN || new.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::Invalid(format!(
+            "The new password must have at least {MIN_PASSWORD_LEN} characters (and at most {MAX_PASSWORD_LEN} bytes)."
+        )));
+    }
+    if current.len() > MAX_PASSWORD_LEN
+        || !verify_password(current.clone(), user.password_hash.clone())
+            .await
+            .map_err(|e| AppError::internal("password check failed", e))?
+    {
+        return Err(AppError::Invalid(
+            "The current password is not correct.".into(),
+        ));
+    }
+    if new == current {
+        return Err(AppError::Invalid(
+            "The new password must differ from the current one.".into(),
+        ));
+    }
+    let hash = hash_password(new)
+        .await
+        .map_err(|e| AppError::internal("password hashing failed", e))?;
+    let epoch = store::set_password(pool, user.id, &hash).await?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::internal("session update failed", e))?;
+    session
+        .insert(SESSION_EPOCH, epoch)
+        .await
+        .map_err(|e| AppError::internal("session update failed", e))?;
+    store::audit(
+        pool,
+        Some(user.id),
+        None,
+        "password.change",
+        "",
+        client_addr,
+    )
+    .await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    Ok(())
 }
 
 /// For server functions: the signed-in user, or `Unauthorized`.

@@ -152,6 +152,11 @@ impl Keyring {
         &self.current.id
     }
 
+    /// Whether a ciphertext sealed under `key_id` can be opened with these keys.
+    pub fn knows(&self, key_id: &str) -> bool {
+        self.current.id == key_id || self.previous.iter().any(|k| k.id == key_id)
+    }
+
     /// Encrypts with the current key, binding the ciphertext to `aad` (which names its row).
     pub fn seal(&self, plaintext: &Secret, aad: &str) -> Sealed {
         let mut nonce = [0u8; NONCE_LEN];

@@ -47,8 +47,12 @@ pub async fn set(flash: Flash) {
     }
 }
 
+/// Takes the pending notice, if any. Only a present notice is removed: a removal marks the
+/// session modified, and every page asks, so an unconditional one would write the session
+/// store on every page view.
 pub async fn take() -> Option<Flash> {
     let s = session().await?;
+    s.get::<Flash>(FLASH_KEY).await.ok().flatten()?;
     s.remove::<Flash>(FLASH_KEY).await.ok().flatten()
 }
 

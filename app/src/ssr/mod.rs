@@ -31,3 +31,30 @@ pub struct AppState {
 pub fn state() -> AppState {
     leptos::prelude::expect_context::<AppState>()
 }
+
+/// The Content-Security-Policy. Pages pass the nonce Leptos puts on its own inline scripts (the
+/// hydration bootstrap and streamed resources); every other response passes `None` and may run
+/// no inline script at all. `ws://127.0.0.1:3001` is `cargo leptos watch`'s live reload.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    // No `form-action`: Chromium applies it to the redirect after a form post, and "Authorize
+    // Access" posts to us and is redirected on to the provider.
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self' ws://127.0.0.1:3001; frame-ancestors 'none'; base-uri 'none'; \
+         object-src 'none'"
+    )
+}
+
+/// Sends the page's CSP with this response's nonce (called while rendering the shell).
+pub fn set_page_csp() {
+    use leptos::prelude::use_context;
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce();
+    if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}

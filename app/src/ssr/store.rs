@@ -12,6 +12,8 @@ pub struct UserRecord {
     pub display_name: String,
     pub password_hash: String,
     pub is_admin: bool,
+    /// Bumped by a password change; sessions from an older epoch are over.
+    pub session_epoch: i64,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -66,16 +68,28 @@ pub async fn create_user(
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin FROM users WHERE email = ?",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE email = ?",
     )
     .bind(email)
     .fetch_optional(pool)
     .await
 }
 
+/// Stores a new password hash and ends every session of the user; returns the new epoch.
+pub async fn set_password(pool: &SqlitePool, user_id: i64, hash: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
+         RETURNING session_epoch",
+    )
+    .bind(hash)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}
+
 pub async fn user_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin FROM users WHERE id = ?",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -242,6 +256,7 @@ pub async fn runtime_for_user(
 }
 
 /// Records who did what to which runtime's token, from where. Never a secret.
+/// Records an audit event; its account is the runtime's. Never pass a secret in `detail`.
 pub async fn audit(
     pool: &SqlitePool,
     user_id: Option<i64>,
@@ -250,11 +265,27 @@ pub async fn audit(
     detail: &str,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
+    audit_in(pool, user_id, None, runtime_id, action, detail, client_addr).await
+}
+
+/// Records an audit event about an account (an admin change), with or without a runtime.
+pub async fn audit_in(
+    pool: &SqlitePool,
+    user_id: Option<i64>,
+    account_id: Option<i64>,
+    runtime_id: Option<i64>,
+    action: &str,
+    detail: &str,
+    client_addr: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_events (at, user_id, runtime_id, action, detail, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_events (at, user_id, account_id, runtime_id, action, detail, client_addr)
+         VALUES (?, ?, COALESCE(?, (SELECT account_id FROM runtimes WHERE id = ?)), ?, ?, ?, ?)",
     )
     .bind(chrono::Utc::now())
     .bind(user_id)
+    .bind(account_id)
+    .bind(runtime_id)
     .bind(runtime_id)
     .bind(action)
     .bind(detail)
@@ -262,6 +293,26 @@ pub async fn audit(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// An account's latest audit events (its runtimes' token events and its admin changes), newest
+/// first, with who did each.
+pub async fn account_audit(
+    pool: &SqlitePool,
+    account_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<crate::model::AuditEntry>> {
+    sqlx::query_as(
+        "SELECT e.at, u.email AS who, e.action, r.name AS runtime, e.detail, e.client_addr
+         FROM audit_events e
+         LEFT JOIN users u ON u.id = e.user_id
+         LEFT JOIN runtimes r ON r.id = e.runtime_id
+         WHERE e.account_id = ? ORDER BY e.id DESC LIMIT ?",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 /// The user's own latest audit events, newest first.

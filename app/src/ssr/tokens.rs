@@ -64,7 +64,7 @@ pub async fn add_pat(
         tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
         AppError::Invalid(e.to_string())
     })?;
-    save(
+    let replaced = save(
         pool,
         keys,
         user_id,
@@ -79,7 +79,11 @@ pub async fn add_pat(
         pool,
         Some(user_id),
         Some(runtime.id),
-        "token.add",
+        if replaced {
+            "token.replace"
+        } else {
+            "token.add"
+        },
         "method=pat",
         client_addr.as_deref(),
     )
@@ -98,11 +102,12 @@ pub async fn save(
     token: &Secret,
     username: Option<&str>,
     identity: &Identity,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let sealed = keys.seal(token, &token_aad(user_id, runtime_id));
     let now = Utc::now();
     let status = TokenStatus::from_expiry(identity.expires_at, now);
-    sqlx::query(
+    // `created_at < updated_at` only when an existing row was updated: a replacement.
+    let replaced: bool = sqlx::query_scalar(
         "INSERT INTO git_tokens (user_id, runtime_id, method, key_id, ciphertext, last4, fingerprint,
              username, scopes, provider_login, expires_at, status, last_validated_at, last_error,
              created_at, updated_at)
@@ -113,7 +118,8 @@ pub async fn save(
              scopes = excluded.scopes, provider_login = excluded.provider_login,
              expires_at = excluded.expires_at, refresh_key_id = NULL, refresh_ciphertext = NULL,
              status = excluded.status, last_validated_at = excluded.last_validated_at,
-             last_error = NULL, updated_at = excluded.updated_at",
+             last_error = NULL, updated_at = excluded.updated_at
+         RETURNING created_at < updated_at",
     )
     .bind(user_id)
     .bind(runtime_id)
@@ -130,9 +136,9 @@ pub async fn save(
     .bind(now)
     .bind(now)
     .bind(now)
-    .execute(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(())
+    Ok(replaced)
 }
 
 /// Deletes this user's token for this runtime; nobody else's, and not the runtime.

@@ -144,14 +144,17 @@ pub fn login_request(
 }
 
 pub fn post_form(path: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+    let body = form_body(pairs);
+    // As every HTTP client sends it: the body limit answers 413 on this header alone.
     let mut b = Request::post(path)
+        .header(header::CONTENT_LENGTH, body.len())
         .header(header::HOST, HOST)
         .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
     }
-    b.body(Body::from(form_body(pairs))).unwrap()
+    b.body(Body::from(body)).unwrap()
 }
 
 pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {

@@ -1,0 +1,41 @@
+//! Change password: the current password, the new one twice. Works without JavaScript too.
+
+use crate::api::ChangePassword;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    // Success lands on the token page, which shows the notice (as the plain form's redirect does).
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            navigate("/git-personal-access-tokens", Default::default());
+        }
+    });
+    let min = crate::model::MIN_PASSWORD_LEN.to_string();
+    view! {
+        <Title text="Change password"/>
+        <main class="page narrow">
+            <div class="page-head">
+                <h1>"Change password"</h1>
+                <p class="muted">"Changing your password signs you out of every other session."</p>
+            </div>
+            {move || change.value().get().and_then(|r| r.err()).map(|e| view! {
+                <p class="alert error" role="alert">{e.to_string()}</p>
+            })}
+            <ActionForm action=change attr:class="card">
+                <label for="current_password">"Current password"</label>
+                <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
+                <label for="new_password">"New password"</label>
+                <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength=min.clone()/>
+                <p class="hint">{format!("At least {min} characters.")}</p>
+                <label for="confirm_password">"Confirm new password"</label>
+                <input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required/>
+                <div class="form-actions"><button class="primary" type="submit">"Change password"</button></div>
+            </ActionForm>
+        </main>
+    }
+}

@@ -1,0 +1,264 @@
+"""The benchmark behind docs/performance.md: run it through scripts/bench.sh (which builds the
+release first). Loopback only, bounded, stops by itself. Load comes from wrk (Debian's package).
+
+1. One user with 50 runtimes over 3 accounts, tokens on half: wrk on the token page (signed-in
+   SSR) and on /healthz, one after the other in the same run, and their throughput ratio.
+2. The add-token and delete-token server functions at 64 connections against the emulator with
+   no latency: each request touches another (user, runtime), so every add stores a new token and
+   every delete removes one.
+3. The JS + WASM + CSS the token page makes the browser download, raw and brotli.
+4. 10,000 stored tokens re-validated by the server's background job against the emulator
+   answering in 50 ms, and the server's peak RSS meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gitpat_harness import (  # noqa: E402
+    PASSWORD, REPO, TOKEN_PAGE, Harness, HarnessError, Session, install_hard_timeout, sign_in_all,
+)
+
+CONNECTIONS = 64
+TARGETS = {"ratio": 0.40, "fn_p99_ms": 10.0, "brotli_kb": 150.0, "revalidate_s": 30.0, "rss_mb": 60.0}
+
+# Each wrk thread walks its own share of the (cookie, runtime) lines and stops when they run out.
+FN_LUA = r"""
+local n = 0
+function setup(thread)
+  thread:set("id", n)
+  n = n + 1
+end
+function init(args)
+  mode, origin, token, nthreads = args[1], args[2], args[3], tonumber(args[5])
+  work = {}
+  for line in io.lines(args[4]) do
+    local cookie, rt = line:match("^(%S+)%s+(%d+)$")
+    work[#work + 1] = { cookie, rt }
+  end
+  i = id + 1
+end
+function request()
+  local w = work[i]
+  if w == nil then
+    wrk.thread:stop()
+    w = work[1]
+  end
+  i = i + nthreads
+  local body = "runtime_id=" .. w[2]
+  if mode == "add" then body = body .. "&token=" .. token end
+  return wrk.format("POST", "/api/" .. mode .. "_token", {
+    ["Cookie"] = "gitpat_session=" .. w[1],
+    ["Origin"] = origin,
+    ["Accept"] = "application/json",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, body)
+end
+"""
+
+
+class Echo(list):
+    """The report so far: each line is printed as it is added, so a long run shows progress."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
+def ms(v: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", v)
+    if not m:
+        raise HarnessError(f"unreadable wrk latency {v!r}")
+    n, unit = float(m[1]), m[2]
+    return n * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, seconds: int, *extra: str, script_args: tuple[str, ...] = ()) -> dict:
+    """Runs wrk and returns requests/s, p50/p99 (ms), requests and non-2xx/3xx answers."""
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", *extra, url]
+    if script_args:
+        cmd += ["--", *script_args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
+    total = re.search(r"^\s+(\d+) requests in", out, re.M)
+    if not (lat and rps and total):
+        raise HarnessError(f"unreadable wrk output:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {
+        "rps": float(rps[1]), "p50": ms(lat["50"]), "p99": ms(lat["99"]), "requests": int(total[1]),
+        "bad": int(bad[1]) if bad else 0, "socket_errors": errors[1] if errors else "",
+    }
+
+
+def row(name: str, r: dict) -> str:
+    extra = f"  non-2xx: {r['bad']}" if r["bad"] else ""
+    extra += f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else ""
+    return f"  {name:<28} {r['rps']:>9.0f} req/s   p50 {r['p50']:>7.2f} ms   p99 {r['p99']:>7.2f} ms{extra}"
+
+
+def revalidated(h: Harness) -> int:
+    """Tokens the server has re-validated since they were seeded (seeding dates them 2 days back)."""
+    con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
+    try:
+        return con.execute(
+            "SELECT COUNT(*) FROM git_tokens WHERE last_validated_at > datetime('now', '-1 day')"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def wait_revalidated(h: Harness, total: int, srv, limit: float = 300) -> tuple[float, int]:
+    """Polls until the server's first pass has re-validated `total` tokens; returns the seconds it
+    took and the server's peak RSS (kB) seen meanwhile."""
+    started, peak_kb = time.monotonic(), 0
+    while time.monotonic() - started < limit:
+        status = Path(f"/proc/{srv.proc.pid}/status").read_text()
+        peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status)[1])
+        if revalidated(h) >= total:
+            return time.monotonic() - started, peak_kb
+        time.sleep(0.05)
+    raise HarnessError(f"only {revalidated(h)} of {total} tokens re-validated in {limit:.0f} s")
+
+
+def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[str], dict]:
+    h = Harness(bin_path)
+    h.site_root = REPO / "target" / "site"
+    lines, figures = Echo(), {}
+    try:
+        emu = h.start_emulator()
+        # seed-1 is the page's user (50 runtimes, 25 tokens); the others give the server
+        # functions distinct (user, runtime) pairs: runtimes 1-25 to delete, 26-50 to add.
+        h.admin("seed", "--users", str(users + 1), "--accounts", "3", "--runtimes", "50",
+                "--tokens", "25", "--emulator", emu, stdin=PASSWORD + "\n")
+        srv = h.start_server()
+        token = "ghp_bench0000000000000000000000000000000"
+        h.register_tokens([token])
+        page_user = Session(srv.port)
+        page_user.login("seed-1@gitpat.test")
+        page = page_user.token_page()
+        if page.status != 200 or page.body.count(b"<tr") < 51:
+            raise HarnessError(f"the token page did not list the 50 runtimes: {page.status}")
+        cookie = f"Cookie: gitpat_session={page_user.cookie}"
+        wait_revalidated(h, 25 * (users + 1), srv)  # the start-up pass must not overlap the runs
+
+        lines.append(f"Token page vs /healthz (wrk, 2 threads, {CONNECTIONS} connections, {seconds} s each)")
+        health = wrk(f"{srv.origin}/healthz", seconds)
+        ssr = wrk(f"{srv.origin}{TOKEN_PAGE}", seconds, "-H", cookie)
+        lines.append(row("/healthz", health))
+        lines.append(row("token page (signed-in SSR)", ssr))
+        figures["ratio"] = ssr["rps"] / health["rps"]
+        lines.append(f"  ratio: token page = {figures['ratio'] * 100:.1f} % of /healthz throughput")
+        if ssr["bad"] or health["bad"]:
+            raise HarnessError("non-2xx answers while measuring pages")
+
+        others = [f"seed-{u}@gitpat.test" for u in range(2, users + 2)]
+        sessions = sign_in_all(srv.port, others)
+        con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
+        rts = [r[0] for r in con.execute("SELECT id FROM runtimes ORDER BY id")]
+        con.close()
+        lua = h.tmp / "fn.lua"
+        lua.write_text(FN_LUA)
+        lines.append(f"Server functions (wrk, {CONNECTIONS} connections, one request per (user, runtime))")
+        for mode, chosen in (("add", rts[25:]), ("delete", rts[:25])):
+            work = h.tmp / f"{mode}.txt"
+            work.write_text("".join(f"{s.cookie} {rt}\n" for s in sessions for rt in chosen))
+            r = wrk(f"{srv.origin}/", 60, "-s", str(lua),
+                    script_args=(mode, srv.origin, token, str(work), "2"))
+            lines.append(row(f"{mode}_token", r))
+            figures[f"{mode}_p99"] = r["p99"]
+            if r["bad"]:
+                raise HarnessError(f"{r['bad']} {mode}_token requests were refused")
+        con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
+        stored = con.execute("SELECT COUNT(*) FROM git_tokens").fetchone()[0]
+        con.close()
+        # Every add stored one token and every delete removed one: the count is unchanged.
+        lines.append(f"  stored tokens after both runs: {stored} (before: {25 * (users + 1)})")
+
+        lines.append("Assets the token page loads (as served, Accept-Encoding: br)")
+        html = page_user.token_page().body.decode()
+        assets = sorted(set(re.findall(r'(?:href|src)="(/pkg/[^"]+\.(?:js|wasm|css))"', html)))
+        raw_total = br_total = 0
+        for path in assets:
+            raw = page_user.request("GET", path)
+            br = page_user.request("GET", path, headers={"Accept-Encoding": "br"})
+            if raw.status != 200 or br.headers.get("Content-Encoding") != "br":
+                raise HarnessError(f"{path} is not served brotli-compressed (run scripts/precompress.mjs)")
+            raw_total += len(raw.body)
+            br_total += len(br.body)
+            lines.append(f"  {path:<48} {len(raw.body) / 1024:>8.1f} KB raw {len(br.body) / 1024:>8.1f} KB brotli")
+        lines.append(f"  total {raw_total / 1024:.1f} KB raw, {br_total / 1024:.1f} KB brotli")
+        figures["brotli_kb"] = br_total / 1024
+        h.stop(srv.proc)
+    finally:
+        h.close()
+    return lines, figures
+
+
+def revalidation(bin_path: Path, users: int, runtimes: int, delay_ms: int) -> tuple[list[str], dict]:
+    h = Harness(bin_path)
+    lines, figures = Echo(), {}
+    try:
+        emu = h.start_emulator()
+        h.admin("seed", "--users", str(users), "--accounts", "1", "--runtimes", str(runtimes),
+                "--tokens", str(runtimes), "--emulator", emu, "--delay-ms", str(delay_ms),
+                stdin=PASSWORD + "\n")
+        total = users * runtimes
+        started = time.monotonic()
+        srv = h.start_server()  # its first re-validation pass starts at once: every token is due
+        _, peak_kb = wait_revalidated(h, total, srv)
+        elapsed = time.monotonic() - started
+        h.stop(srv.proc)
+        lines.append(f"Re-validation of {total} stored tokens, emulator answering in {delay_ms} ms")
+        lines.append(f"  {elapsed:.1f} s from server start ({total / elapsed:.0f} tokens/s), "
+                     f"peak RSS {peak_kb / 1024:.1f} MB")
+        figures.update(revalidate_s=elapsed, rss_mb=peak_kb / 1024)
+    finally:
+        h.close()
+    return lines, figures
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", type=Path, default=REPO / "target" / "release" / "gitpat")
+    ap.add_argument("--seconds", type=int, default=10, help="length of each wrk page run")
+    ap.add_argument("--fn-users", type=int, default=200, help="users whose pairs the server functions use")
+    ap.add_argument("--tokens", type=int, default=10_000, help="tokens to re-validate (100 per user)")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk; scripts/bench.sh does it)", file=sys.stderr)
+        return 2
+    install_hard_timeout(900)
+    out, figures = pages_and_functions(args.bin, args.seconds, args.fn_users)
+    more, f2 = revalidation(args.bin, max(1, args.tokens // 100), min(100, args.tokens), 50)
+    figures.update(f2)
+    checks = [
+        ("token page / healthz throughput", figures["ratio"] * 100, ">=", TARGETS["ratio"] * 100, "%"),
+        ("add_token p99", figures["add_p99"], "<", TARGETS["fn_p99_ms"], "ms"),
+        ("delete_token p99", figures["delete_p99"], "<", TARGETS["fn_p99_ms"], "ms"),
+        ("JS+WASM+CSS brotli", figures["brotli_kb"], "<=", TARGETS["brotli_kb"], "KB"),
+        ("10k re-validations", figures["revalidate_s"], "<", TARGETS["revalidate_s"], "s"),
+        ("peak RSS", figures["rss_mb"], "<", TARGETS["rss_mb"], "MB"),
+    ]
+    print("Targets")
+    for name, value, op, target, unit in checks:
+        met = value >= target if op == ">=" else value <= target if op == "<=" else value < target
+        print(f"  {name:<32} {value:>8.1f} {unit:<3} target {op} {target:g} {unit}  {'met' if met else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except HarnessError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        sys.exit(1)
