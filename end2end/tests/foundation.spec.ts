@@ -73,6 +73,8 @@ test('the avatar menu works with the keyboard, and Log out ends the session', as
   await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('menuitem', { name: 'Admin' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Change password' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('menuitem', { name: 'Log out' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(first).toBeFocused();

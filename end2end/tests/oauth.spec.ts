@@ -18,7 +18,7 @@ async function saveOAuthApp(page: Page, account: string, app: { provider: string
   await section.getByLabel('Token URL').fill(app.token);
   await section.getByLabel('Permissions (scopes)').fill(app.scopes);
   await section.getByRole('button', { name: 'Save OAuth app' }).click();
-  await expect(section.getByRole('table')).toContainText(app.clientId);
+  await expect(section.getByRole('table', { name: `OAuth apps of ${account}` })).toContainText(app.clientId);
   await expect(page.locator('body')).not.toContainText(app.secret);
 }
 

@@ -1,10 +1,10 @@
 //! The signed-in shell: toolbar (product, accounts, notifications bell, avatar menu) around a
 //! page, and the data the pages below share: the token rows, one-time notices, a refresh signal.
 
-use crate::api::{get_me, list_tokens, take_flash};
+use crate::api::{get_me, list_tokens, recent_activity, take_flash};
 use crate::components::menu::MenuButton;
 use crate::error::AppError;
-use crate::model::{TokenRow, UserView};
+use crate::model::{ActivityItem, TokenRow, UserView};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
@@ -13,6 +13,8 @@ use leptos_router::hooks::use_location;
 #[derive(Clone, Copy)]
 pub struct PageData {
     pub tokens: Resource<Result<Vec<TokenRow>, AppError>>,
+    /// The user's latest audit events ("Recent activity").
+    pub activity: Resource<Result<Vec<ActivityItem>, AppError>>,
     pub refresh: RwSignal<u32>,
 }
 
@@ -28,7 +30,13 @@ pub fn Layout() -> impl IntoView {
     let key = move || (location.pathname.get(), refresh.get());
     let tokens = Resource::new(key, |_| list_tokens());
     let flash = Resource::new(key, |_| take_flash());
-    provide_context(PageData { tokens, refresh });
+    // Created here with the others: a resource made by the page itself failed to hydrate.
+    let activity = Resource::new(key, |_| recent_activity());
+    provide_context(PageData {
+        tokens,
+        activity,
+        refresh,
+    });
 
     view! {
         <header class="toolbar">

@@ -241,7 +241,7 @@ fn AccountAdmin(
                                 <tr>
                                     <td><time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</time></td>
                                     <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
-                                    <td>{action_label(&e.action).to_string()} {(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
+                                    <td><span>{action_label(&e.action).to_string()}</span><span class="muted">{if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) }}</span></td>
                                     <td>{e.runtime.unwrap_or_default()}</td>
                                     <td class="mono">{e.client_addr.unwrap_or_default()}</td>
                                 </tr>

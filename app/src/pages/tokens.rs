@@ -1,7 +1,7 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::{recent_activity, SetNotificationsHidden};
+use crate::api::SetNotificationsHidden;
 use crate::components::layout::use_page_data;
 use crate::components::menu::MenuButton;
 use crate::model::{action_label, ActivityItem, TokenRow, TokenStatus};
@@ -23,7 +23,6 @@ pub fn TokensPage() -> impl IntoView {
             .and_then(|a| a.parse::<i64>().ok())
     };
     let hide = ServerAction::<SetNotificationsHidden>::new();
-    let activity = Resource::new(move || data.refresh.get(), |_| recent_activity());
     Effect::new(move |_| {
         if let Some(Ok(_)) = hide.value().get() {
             data.refresh.update(|v| *v += 1);
@@ -43,7 +42,7 @@ pub fn TokensPage() -> impl IntoView {
                 // The activity list renders in the table's branch: a sibling after this
                 // Transition broke hydration (see the team notes).
                 {move || {
-                    let items = activity.get().and_then(Result::ok).unwrap_or_default();
+                    let items = data.activity.get().and_then(Result::ok).unwrap_or_default();
                     data.tokens
                         .get()
                         .map(|r| match r {
@@ -248,11 +247,11 @@ fn RecentActivity(items: Vec<ActivityItem>) -> impl IntoView {
                 view! {
                     <ul class="plain-list">
                         {items.into_iter().map(|i| view! {
+                            // One text node per element: adjacent text nodes do not hydrate.
                             <li>
                                 <time datetime=i.at.to_rfc3339()>{i.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
-                                " · " {action_label(&i.action).to_string()}
-                                {i.runtime.map(|r| format!(" · {r}"))}
-                                {i.client_addr.map(|a| view! { <span class="muted">{format!(" · from {a}")}</span> })}
+                                <span>{format!(" · {}{}", action_label(&i.action), i.runtime.map(|r| format!(" · {r}")).unwrap_or_default())}</span>
+                                <span class="muted">{i.client_addr.map(|a| format!(" · from {a}")).unwrap_or_default()}</span>
                             </li>
                         }).collect_view()}
                     </ul>
