@@ -5,29 +5,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 
-fn app_form(account: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("account_id", account.to_string()),
-        ("provider", "github".into()),
-        ("client_id", "Iv1.client".into()),
-        ("client_secret", "very-secret-client-secret".into()),
-        (
-            "authorize_url",
-            "https://github.com/login/oauth/authorize".into(),
-        ),
-        (
-            "token_url",
-            "https://github.com/login/oauth/access_token".into(),
-        ),
-        ("scopes", "repo read:org".into()),
-        ("expiry_days", "30".into()),
-    ]
-}
-
-fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 #[tokio::test]
 async fn non_admins_are_refused_by_every_admin_function() {
     let (app, seed) = TestApp::new().await;
@@ -38,7 +15,7 @@ async fn non_admins_are_refused_by_every_admin_function() {
     for (cookie, account) in [(&olu, seed.globex), (&olu, seed.acme), (&dana, seed.globex)] {
         let acc = account.to_string();
         let calls: Vec<(&str, Vec<(&'static str, String)>)> = vec![
-            ("admin/save_oauth_app", app_form(&acc)),
+            ("admin/save_oauth_app", oauth_app_form(&acc)),
             (
                 "admin/remove_oauth_app",
                 vec![("account_id", acc.clone()), ("provider", "github".into())],
@@ -89,7 +66,7 @@ async fn an_admin_manages_oauth_apps_runtimes_and_members() {
         &app,
         call_fn(
             "admin/save_oauth_app",
-            &pairs(&app_form(&acme)),
+            &pairs(&oauth_app_form(&acme)),
             Some(&dana),
         ),
     )
@@ -231,7 +208,7 @@ async fn bad_oauth_app_input_is_refused_with_the_field_named() {
         ("provider", "bitbucket_server", "not available"),
         ("provider", "gitea", "unknown provider"),
     ] {
-        let mut form = app_form(&acme);
+        let mut form = oauth_app_form(&acme);
         form.iter_mut().find(|(k, _)| *k == field).unwrap().1 = value.to_string();
         let (status, body) = status_and_body(
             &app,

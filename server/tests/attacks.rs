@@ -104,25 +104,6 @@ async fn refused(w: &World, label: &str, req: axum::http::Request<axum::body::Bo
     body
 }
 
-fn oauth_app_form(account: i64) -> Vec<(&'static str, String)> {
-    vec![
-        ("account_id", account.to_string()),
-        ("provider", "github".into()),
-        ("client_id", "Iv1.client".into()),
-        ("client_secret", "very-secret".into()),
-        (
-            "authorize_url",
-            "https://github.com/login/oauth/authorize".into(),
-        ),
-        (
-            "token_url",
-            "https://github.com/login/oauth/access_token".into(),
-        ),
-        ("scopes", "repo".into()),
-        ("expiry_days", "".into()),
-    ]
-}
-
 /// (endpoint, fields) of every mutating server function, aimed at Acme and its runtime.
 fn writes_on_acme(seed: &Seed) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
     let acme = seed.acme.to_string();
@@ -137,7 +118,7 @@ fn writes_on_acme(seed: &Seed) -> Vec<(&'static str, Vec<(&'static str, String)>
             "set_notifications_hidden",
             vec![("runtime_id", rt.clone()), ("hidden", "true".into())],
         ),
-        ("admin/save_oauth_app", oauth_app_form(seed.acme)),
+        ("admin/save_oauth_app", oauth_app_form(&acme)),
         (
             "admin/remove_oauth_app",
             vec![("account_id", acme.clone()), ("provider", "github".into())],
@@ -167,10 +148,6 @@ fn writes_on_acme(seed: &Seed) -> Vec<(&'static str, Vec<(&'static str, String)>
     ]
 }
 
-fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 // ---- V4 access control: IDOR --------------------------------------------------------------
 
 #[tokio::test]
@@ -181,7 +158,7 @@ async fn a_non_member_can_change_nothing_of_another_account() {
         refused(
             &w,
             &format!("olu → {endpoint}"),
-            call_fn(endpoint, &as_pairs(&fields), Some(&w.olu)),
+            call_fn(endpoint, &pairs(&fields), Some(&w.olu)),
         )
         .await;
     }
@@ -216,7 +193,7 @@ async fn a_stranger_is_refused_by_every_server_function_and_page() {
     ]);
     // 14 cases: no session cookie at all.
     for (endpoint, fields) in &all {
-        let (status, _) = status_and_body(&w.app, call_fn(endpoint, &as_pairs(fields), None)).await;
+        let (status, _) = status_and_body(&w.app, call_fn(endpoint, &pairs(fields), None)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous → {endpoint}");
     }
     // A forged cookie is no better than none.
@@ -224,7 +201,7 @@ async fn a_stranger_is_refused_by_every_server_function_and_page() {
     refused(
         &w,
         "forged cookie → add_token",
-        call_fn("add_token", &as_pairs(&all[0].1), Some(forged)),
+        call_fn("add_token", &pairs(&all[0].1), Some(forged)),
     )
     .await;
     for path in ["/git-personal-access-tokens", "/admin", "/account/password"] {
@@ -250,7 +227,10 @@ async fn a_member_is_not_an_admin_and_an_admin_only_of_their_account() {
                 ("api_url", "".into()),
             ],
         ),
-        ("admin/save_oauth_app", oauth_app_form(w.seed.globex)),
+        (
+            "admin/save_oauth_app",
+            oauth_app_form(&w.seed.globex.to_string()),
+        ),
         ("admin/create_runtime_key", vec![("runtime_id", globex_rt)]),
         (
             "admin/add_member",
@@ -265,7 +245,7 @@ async fn a_member_is_not_an_admin_and_an_admin_only_of_their_account() {
         let body = refused(
             &w,
             &format!("dana (member) → {endpoint}"),
-            call_fn(endpoint, &as_pairs(&fields), Some(&w.dana)),
+            call_fn(endpoint, &pairs(&fields), Some(&w.dana)),
         )
         .await;
         assert!(!body.contains("very-secret"), "{endpoint}");
@@ -559,7 +539,6 @@ async fn sql_metacharacters_are_data_never_code() {
 #[tokio::test]
 async fn a_planted_session_id_is_worthless_after_sign_in() {
     let (app, _) = TestApp::new().await;
-    // A real pre-login session: a refused sign-in leaves none, so use a flash-bearing request.
     let planted = "gitpat_session=cGxhbnRlZC1ieS1hbi1hdHRhY2tlcg";
     let res = app
         .send(login_request(
@@ -573,6 +552,13 @@ async fn a_planted_session_id_is_worthless_after_sign_in() {
     assert_ne!(fresh, planted);
     let (status, _) = status_and_body(&app, call_fn("tokens", &[], Some(planted))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .send(get("/git-personal-access-tokens", Some(planted)))
+        .await;
+    assert!(
+        location(&res).starts_with("/login"),
+        "the planted id is not signed in"
+    );
     let (status, _) = status_and_body(&app, call_fn("tokens", &[], Some(&fresh))).await;
     assert_eq!(status, StatusCode::OK);
 }

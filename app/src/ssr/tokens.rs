@@ -92,6 +92,8 @@ pub async fn add_pat(
     Ok(runtime)
 }
 
+/// Stores a validated token (encrypted) for a user and runtime, replacing any earlier one;
+/// returns whether one was replaced.
 #[allow(clippy::too_many_arguments)]
 pub async fn save(
     pool: &SqlitePool,

@@ -266,3 +266,28 @@ pub fn fake(token: &str, scopes: &[&str]) -> server::emulator::FakeToken {
         ..Default::default()
     }
 }
+
+/// The Admin area's OAuth app form for an account.
+pub fn oauth_app_form(account: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("account_id", account.to_string()),
+        ("provider", "github".into()),
+        ("client_id", "Iv1.client".into()),
+        ("client_secret", "very-secret-client-secret".into()),
+        (
+            "authorize_url",
+            "https://github.com/login/oauth/authorize".into(),
+        ),
+        (
+            "token_url",
+            "https://github.com/login/oauth/access_token".into(),
+        ),
+        ("scopes", "repo read:org".into()),
+        ("expiry_days", "30".into()),
+    ]
+}
+
+/// Borrows owned form fields as `call_fn` takes them.
+pub fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
