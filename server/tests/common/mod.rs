@@ -108,8 +108,16 @@ impl TestApp {
         )
     }
 
+    /// Sends one request through the router; a request that hangs fails the test, named.
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
-        self.router.clone().oneshot(req).await.unwrap()
+        let what = format!("{} {}", req.method(), req.uri());
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            self.router.clone().oneshot(req),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{what} got no answer in 20 s"))
+        .unwrap()
     }
 
     /// Signs in and returns the session cookie (`name=value`).
@@ -194,7 +202,14 @@ pub fn location(res: &Response<Body>) -> String {
 }
 
 pub async fn body_text(res: Response<Body>) -> String {
-    String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    let body = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        res.into_body().collect(),
+    )
+    .await
+    .expect("the response body did not end in 20 s")
+    .unwrap();
+    String::from_utf8(body.to_bytes().to_vec()).unwrap()
 }
 
 /// Calls a server function as the browser's JavaScript does (form-encoded in, JSON out).
