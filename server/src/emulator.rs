@@ -506,7 +506,8 @@ async fn consent_page(
     .into_response()
 }
 
-fn random_token(prefix: &str) -> String {
+/// A random token: `prefix` and 36 alphanumerics.
+pub fn random_token(prefix: &str) -> String {
     use rand::Rng;
     let s: String = rand::thread_rng()
         .sample_iter(&rand::distributions::Alphanumeric)

@@ -2,11 +2,10 @@
 //! the crash and load scripts run afterwards (`gitpat admin verify`).
 
 use app::model::{ProviderKind, Role};
-use app::ssr::crypto::{token_aad, Keyring, Sealed, Secret};
+use app::ssr::crypto::{sha256_hex, token_aad, Keyring, Sealed, Secret};
 use app::ssr::providers::Identity;
 use app::ssr::{auth, store, tokens};
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 /// What `gitpat admin seed` creates.
@@ -60,7 +59,7 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
         .map(|(u, r)| {
             let (http, control) = (&http, &control);
             async move {
-                let token = format!("ghp_seed{u}x{r}x{}", random_suffix());
+                let token = crate::emulator::random_token(&format!("ghp_seed{u}x{r}x"));
                 let fake = serde_json::json!({
                     "token": token, "login": format!("seed-{u}"), "scopes": ["repo"],
                     "delay_ms": plan.delay_ms,
@@ -96,14 +95,6 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
     ))
 }
 
-fn random_suffix() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    (0..20)
-        .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.gen_range(0..36)]))
-        .collect()
-}
-
 /// `PRAGMA integrity_check`, then every stored token decrypted: one line per token
 /// (`email<TAB>runtime id<TAB>SHA-256 of the token`, never the token) and a summary.
 /// `Err` when the database is damaged or any token does not decrypt.
@@ -128,11 +119,10 @@ pub async fn verify(pool: &SqlitePool, keys: &Keyring) -> Result<String, String>
     for (email, user_id, runtime_id, key_id, blob) in rows {
         let sealed = Sealed { key_id, blob };
         match keys.open(&sealed, &token_aad(user_id, runtime_id)) {
-            Ok(token) => {
-                let digest = Sha256::digest(token.expose().as_bytes());
-                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                lines.push(format!("{email}\t{runtime_id}\t{hex}"));
-            }
+            Ok(token) => lines.push(format!(
+                "{email}\t{runtime_id}\t{}",
+                sha256_hex(token.expose())
+            )),
             Err(e) => {
                 broken += 1;
                 lines.push(format!("{email}\t{runtime_id}\tUNREADABLE ({e})"));

@@ -14,30 +14,7 @@ async fn non_admins_are_refused_by_every_admin_function() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     for (cookie, account) in [(&olu, seed.globex), (&olu, seed.acme), (&dana, seed.globex)] {
         let acc = account.to_string();
-        let calls: Vec<(&str, Vec<(&'static str, String)>)> = vec![
-            ("admin/save_oauth_app", oauth_app_form(&acc)),
-            (
-                "admin/remove_oauth_app",
-                vec![("account_id", acc.clone()), ("provider", "github".into())],
-            ),
-            (
-                "admin/add_runtime",
-                vec![
-                    ("account_id", acc.clone()),
-                    ("name", "x".into()),
-                    ("provider", "github".into()),
-                    ("api_url", "".into()),
-                ],
-            ),
-            (
-                "admin/add_member",
-                vec![
-                    ("account_id", acc.clone()),
-                    ("email", "olu@example.com".into()),
-                    ("role", "admin".into()),
-                ],
-            ),
-        ];
+        let calls = account_admin_calls(&acc);
         for (name, form) in calls {
             let (status, body) =
                 status_and_body(&app, call_fn(name, &pairs(&form), Some(cookie))).await;

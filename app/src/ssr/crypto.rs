@@ -205,6 +205,14 @@ impl Keyring {
     }
 }
 
+/// SHA-256 of a string, in lowercase hex.
+pub fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Associated data for a user's Git token on a runtime.
 pub fn token_aad(user_id: i64, runtime_id: i64) -> String {
     format!("gitpat/token/user={user_id}/runtime={runtime_id}")

@@ -7,16 +7,12 @@ use crate::model::{ProviderKind, TokenStatus};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 const KEY_PREFIX: &str = "gpk_";
 
 fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::crypto::sha256_hex(key)
 }
 
 fn random(n: usize) -> String {

@@ -400,8 +400,7 @@ pub async fn revalidate_due(
         .into_iter()
         .map(|t| {
             let host = url::Url::parse(&t.api_url)
-                .ok()
-                .and_then(|u| u.host_str().map(|h| format!("{h}:{:?}", u.port())))
+                .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_default();
             let gate = hosts
                 .entry(host)

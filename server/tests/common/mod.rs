@@ -306,3 +306,34 @@ pub fn oauth_app_form(account: &str) -> Vec<(&'static str, String)> {
 pub fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+/// The account-level admin functions (endpoint, form) aimed at one account.
+pub fn account_admin_calls(account: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    vec![
+        ("admin/save_oauth_app", oauth_app_form(account)),
+        (
+            "admin/remove_oauth_app",
+            vec![
+                ("account_id", account.into()),
+                ("provider", "github".into()),
+            ],
+        ),
+        (
+            "admin/add_runtime",
+            vec![
+                ("account_id", account.into()),
+                ("name", "x".into()),
+                ("provider", "github".into()),
+                ("api_url", "".into()),
+            ],
+        ),
+        (
+            "admin/add_member",
+            vec![
+                ("account_id", account.into()),
+                ("email", "olu@example.com".into()),
+                ("role", "admin".into()),
+            ],
+        ),
+    ]
+}
