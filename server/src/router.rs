@@ -5,7 +5,7 @@ use crate::web;
 use app::ssr::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{middleware, Extension, Router};
@@ -17,6 +17,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -27,6 +28,9 @@ pub const SESSION_COOKIE: &str = "gitpat_session";
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// Requests are small forms; anything larger is refused before it is read.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take to start its answer (an OAuth callback makes two provider calls
+/// of at most 5 s each).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Creates the session table if needed and returns the store.
 pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
@@ -98,6 +102,12 @@ pub fn app(
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        // A safety net: a response still unstarted after this (providers time out long before)
+        // frees its connection with a 503 instead of holding it.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
         ))
         .layer(Extension(throttle))
         .layer(middleware::from_fn(web::server_fn_status))
