@@ -258,19 +258,19 @@ pub async fn runtime_for_user(
 /// Records who did what to which runtime's token, from where. Never a secret.
 /// Records an audit event; its account is the runtime's. Never pass a secret in `detail`.
 pub async fn audit(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     user_id: Option<i64>,
     runtime_id: Option<i64>,
     action: &str,
     detail: &str,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
-    audit_in(pool, user_id, None, runtime_id, action, detail, client_addr).await
+    audit_in(db, user_id, None, runtime_id, action, detail, client_addr).await
 }
 
 /// Records an audit event about an account (an admin change), with or without a runtime.
 pub async fn audit_in(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     user_id: Option<i64>,
     account_id: Option<i64>,
     runtime_id: Option<i64>,
@@ -290,7 +290,7 @@ pub async fn audit_in(
     .bind(action)
     .bind(detail)
     .bind(client_addr)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

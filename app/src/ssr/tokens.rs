@@ -64,8 +64,10 @@ pub async fn add_pat(
         tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
         AppError::Invalid(e.to_string())
     })?;
+    // The token and its audit event commit together.
+    let mut tx = pool.begin().await?;
     let replaced = save(
-        pool,
+        &mut *tx,
         keys,
         user_id,
         runtime.id,
@@ -76,7 +78,7 @@ pub async fn add_pat(
     )
     .await?;
     store::audit(
-        pool,
+        &mut *tx,
         Some(user_id),
         Some(runtime.id),
         if replaced {
@@ -88,6 +90,7 @@ pub async fn add_pat(
         client_addr.as_deref(),
     )
     .await?;
+    tx.commit().await?;
     tracing::info!(user_id, runtime_id = runtime.id, "token stored");
     Ok(runtime)
 }
@@ -96,7 +99,7 @@ pub async fn add_pat(
 /// returns whether one was replaced.
 #[allow(clippy::too_many_arguments)]
 pub async fn save(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     keys: &Keyring,
     user_id: i64,
     runtime_id: i64,
@@ -138,7 +141,7 @@ pub async fn save(
     .bind(now)
     .bind(now)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(replaced)
 }
@@ -153,10 +156,11 @@ pub async fn delete(
     let runtime = store::runtime_for_user(pool, user_id, runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("DELETE FROM git_tokens WHERE user_id = ? AND runtime_id = ?")
         .bind(user_id)
         .bind(runtime_id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound(format!(
@@ -165,7 +169,7 @@ pub async fn delete(
         )));
     }
     store::audit(
-        pool,
+        &mut *tx,
         Some(user_id),
         Some(runtime_id),
         "token.delete",
@@ -173,6 +177,7 @@ pub async fn delete(
         client_addr.as_deref(),
     )
     .await?;
+    tx.commit().await?;
     Ok(runtime)
 }
 
@@ -187,6 +192,7 @@ pub async fn set_hidden(
     let runtime = store::runtime_for_user(pool, user_id, runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO notification_prefs (user_id, runtime_id, hidden) VALUES (?, ?, ?)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET hidden = excluded.hidden",
@@ -194,7 +200,7 @@ pub async fn set_hidden(
     .bind(user_id)
     .bind(runtime_id)
     .bind(hidden)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     let action = if hidden {
         "notifications.hide"
@@ -202,7 +208,7 @@ pub async fn set_hidden(
         "notifications.show"
     };
     store::audit(
-        pool,
+        &mut *tx,
         Some(user_id),
         Some(runtime_id),
         action,
@@ -210,6 +216,7 @@ pub async fn set_hidden(
         client_addr.as_deref(),
     )
     .await?;
+    tx.commit().await?;
     Ok(runtime)
 }
 
