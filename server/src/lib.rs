@@ -65,7 +65,8 @@ pub async fn open_keyring(
     Ok(keys)
 }
 
-/// Serves the app until shut down; the expired-session sweeper runs beside it and stops with it.
+/// Serves the app until shut down; the expired-session sweeper, WAL checkpoints and token
+/// re-validation run beside it and stop with it.
 pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     let store = router::session_store(&state).await?;
@@ -75,6 +76,14 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
+    let checkpointer = tokio::spawn({
+        let url = config.database_url.clone();
+        async move {
+            if let Err(e) = app::ssr::db::checkpoint_forever(&url).await {
+                tracing::error!(error = %e, "WAL checkpoints stopped");
+            }
+        }
+    });
     let revalidator = tokio::spawn(jobs::revalidate_forever(
         state.clone(),
         config.revalidate_every,
@@ -92,6 +101,7 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
     }
     let result = router::serve(app, addr).await;
     sweeper.abort();
+    checkpointer.abort();
     revalidator.abort();
     result
 }

@@ -22,7 +22,10 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // Checkpoints (the WAL copied back and the file synced) run in `checkpoint_forever`,
+        // off the request path; SQLite still checkpoints when the last connection closes.
+        .pragma("wal_autocheckpoint", "0");
     // One connection: SQLite has a single writer, and several connections contending for it
     // wait in its busy handler, which sleeps (1, 2, 5 … 100 ms) between retries — that was most
     // of a server function's latency under load. One connection queues requests fairly in the
@@ -38,4 +41,26 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .await
         .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
     Ok(pool)
+}
+
+/// Checkpoints the WAL into the database file every second from a connection of its own.
+/// PASSIVE never waits for, nor blocks, the pool's readers and writer, so the file sync that a
+/// commit would otherwise pay now and then (`wal_autocheckpoint`) stays off the request path.
+pub async fn checkpoint_forever(database_url: &str) -> anyhow::Result<()> {
+    use sqlx::ConnectOptions;
+    let mut conn = SqliteConnectOptions::from_str(database_url)?
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
 }
