@@ -27,7 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -40,15 +40,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: this marks the page as hydrated, which switches the
-    // menus from their no-JavaScript fallback to scripted behaviour (and lets tests wait for it).
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|t: String| if t.is_empty() { "gitpat".to_string() } else { format!("{t} · gitpat") }/>
-        <div class="app" class:hydrated=move || hydrated.get() data-hydrated=move || hydrated.get().to_string()>
+        <div class="app" data-hydrated="false">
             <Router>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
@@ -64,6 +60,8 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                 </Routes>
             </Router>
+            // Last in the page, so hydrated after every other island.
+            <components::HydrationMark/>
         </div>
     }
 }

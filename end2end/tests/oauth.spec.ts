@@ -93,3 +93,17 @@ test('a GitLab OAuth token is refreshed by the background task and stays valid',
   await expect(row).toContainText('Valid');
   await expect(row).toContainText('OAuth');
 });
+
+test('an account admin creates a runtime API key and sees it once', async ({ page }) => {
+  await signIn(page, DEMO);
+  await hydrated(page);
+  await openAdmin(page);
+  await page.getByRole('button', { name: 'Create API key for acme-edge' }).click();
+  const key = page.getByLabel('New runtime API key');
+  await expect(key).toHaveText(/^gpk_\w+_\w+$/);
+  const secret = await key.innerText();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
+  await expect(page.locator('body')).not.toContainText(secret);
+  await expect(page.getByRole('region', { name: 'Acme Platform' })).toContainText(secret.split('_').slice(0, 2).join('_'));
+});

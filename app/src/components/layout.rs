@@ -1,5 +1,6 @@
 //! The signed-in shell: toolbar (product, accounts, notifications bell, avatar menu) around a
-//! page, and the data the pages below share: the token rows, one-time notices, a refresh signal.
+//! page, and the data the pages below share: the token rows and one-time notices. Rendered on
+//! the server (every change posts and redirects, so each page view reads fresh data).
 
 use crate::api::{get_me, list_tokens, recent_activity, take_flash};
 use crate::components::menu::MenuButton;
@@ -9,13 +10,12 @@ use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
-/// Shared by the toolbar and the token page; `refresh` is bumped after every change.
+/// Shared by the toolbar and the token page.
 #[derive(Clone, Copy)]
 pub struct PageData {
     pub tokens: Resource<Result<Vec<TokenRow>, AppError>>,
     /// The user's latest audit events ("Recent activity").
     pub activity: Resource<Result<Vec<ActivityItem>, AppError>>,
-    pub refresh: RwSignal<u32>,
 }
 
 pub fn use_page_data() -> PageData {
@@ -26,17 +26,12 @@ pub fn use_page_data() -> PageData {
 pub fn Layout() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     let location = use_location();
-    let refresh = RwSignal::new(0u32);
-    let key = move || (location.pathname.get(), refresh.get());
+    let key = move || location.pathname.get();
     let tokens = Resource::new(key, |_| list_tokens());
     let flash = Resource::new(key, |_| take_flash());
     // Created here with the others: a resource made by the page itself failed to hydrate.
     let activity = Resource::new(key, |_| recent_activity());
-    provide_context(PageData {
-        tokens,
-        activity,
-        refresh,
-    });
+    provide_context(PageData { tokens, activity });
 
     view! {
         <header class="toolbar">

@@ -48,59 +48,113 @@ pub fn MenuButton(
     face: ViewFnOnce,
     children: Children,
 ) -> impl IntoView {
+    let button_id = format!("{menu_id}-button");
+    view! {
+        <MenuBehaviour>
+            <button
+                type="button"
+                id=button_id.clone()
+                class=button_class
+                aria-label=label
+                aria-haspopup="menu"
+                aria-controls=menu_id.clone()
+                aria-expanded="false"
+            >
+                {face.run()}
+            </button>
+            <ul role="menu" id=menu_id class="menu" aria-labelledby=button_id>
+                {children()}
+            </ul>
+        </MenuBehaviour>
+    }
+}
+
+fn node(target: Option<web_sys::EventTarget>) -> Option<web_sys::Node> {
+    target.and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+}
+
+/// The menu's behaviour, the one part shipped to the browser: the button and list are rendered
+/// on the server (as `children`) and found here in the wrapper, whose events they bubble to.
+#[island]
+fn MenuBehaviour(children: Children) -> impl IntoView {
     let open = RwSignal::new(false);
-    let button_ref = NodeRef::<html::Button>::new();
-    let menu_ref = NodeRef::<html::Ul>::new();
+    let wrap = NodeRef::<html::Div>::new();
+    let button = move || {
+        wrap.get_untracked()
+            .and_then(|w| w.query_selector("[aria-haspopup=menu]").ok().flatten())
+    };
+    let menu = move || {
+        wrap.get_untracked()
+            .and_then(|w| w.query_selector("[role=menu]").ok().flatten())
+    };
+    Effect::new(move |_| {
+        let expanded = open.get().to_string();
+        if let Some(b) = button() {
+            let _ = b.set_attribute("aria-expanded", &expanded);
+        }
+    });
 
     let open_and_focus = move |last: bool| {
         open.set(true);
         // Focus after the menu is shown, on the next frame.
         request_animation_frame(move || {
-            if let Some(menu) = menu_ref.get_untracked() {
-                focus_item(&menu, |_, n| if last { n - 1 } else { 0 });
+            if let Some(m) = menu() {
+                focus_item(&m, |_, n| if last { n - 1 } else { 0 });
             }
         });
     };
     let close = move |refocus: bool| {
         open.set(false);
         if refocus {
-            if let Some(b) = button_ref.get_untracked() {
+            if let Some(b) = button().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = b.focus();
             }
         }
     };
-
-    let on_button_key = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
-        "ArrowDown" | "Enter" | " " => {
-            ev.prevent_default();
-            open_and_focus(false);
-        }
-        "ArrowUp" => {
-            ev.prevent_default();
-            open_and_focus(true);
-        }
-        _ => {}
+    let within = move |el: Option<web_sys::Element>, target: &Option<web_sys::Node>| {
+        el.is_some_and(|e| e.contains(target.as_ref()))
     };
-    let on_menu_key = move |ev: web_sys::KeyboardEvent| {
-        let Some(menu) = menu_ref.get_untracked() else {
+
+    let on_click = move |ev: web_sys::MouseEvent| {
+        if within(button(), &node(ev.target())) {
+            open.update(|o| *o = !*o);
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let target = node(ev.target());
+        if within(button(), &target) {
+            match ev.key().as_str() {
+                "ArrowDown" | "Enter" | " " => {
+                    ev.prevent_default();
+                    open_and_focus(false);
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    open_and_focus(true);
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(m) = menu().filter(|m| m.contains(target.as_ref())) else {
             return;
         };
         match ev.key().as_str() {
             "ArrowDown" => {
                 ev.prevent_default();
-                focus_item(&menu, |cur, _| cur.map_or(0, |c| c + 1));
+                focus_item(&m, |cur, _| cur.map_or(0, |c| c + 1));
             }
             "ArrowUp" => {
                 ev.prevent_default();
-                focus_item(&menu, |cur, n| cur.map_or(n - 1, |c| c + n - 1));
+                focus_item(&m, |cur, n| cur.map_or(n - 1, |c| c + n - 1));
             }
             "Home" => {
                 ev.prevent_default();
-                focus_item(&menu, |_, _| 0);
+                focus_item(&m, |_, _| 0);
             }
             "End" => {
                 ev.prevent_default();
-                focus_item(&menu, |_, n| n - 1);
+                focus_item(&m, |_, n| n - 1);
             }
             "Escape" => {
                 ev.prevent_default();
@@ -112,46 +166,22 @@ pub fn MenuButton(
     };
     // Closes when focus leaves the whole widget (a click elsewhere, Tab away).
     let on_focus_out = move |ev: web_sys::FocusEvent| {
-        let target = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        let next = ev
-            .related_target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        if let (Some(wrap), next) = (target, next) {
-            if !next.is_some_and(|n| wrap.contains(Some(&n))) {
-                open.set(false);
-            }
+        let next = node(ev.related_target());
+        if !within(wrap.get_untracked().map(Into::into), &next) {
+            open.set(false);
         }
     };
 
-    let button_id = format!("{menu_id}-button");
     view! {
-        <div class="menu-wrap" class:open=move || open.get() on:focusout=on_focus_out>
-            <button
-                type="button"
-                id=button_id.clone()
-                class=button_class
-                aria-label=label
-                aria-haspopup="menu"
-                aria-controls=menu_id.clone()
-                aria-expanded=move || open.get().to_string()
-                node_ref=button_ref
-                on:click=move |_| open.update(|o| *o = !*o)
-                on:keydown=on_button_key
-            >
-                {face.run()}
-            </button>
-            <ul
-                role="menu"
-                id=menu_id
-                class="menu"
-                aria-labelledby=button_id
-                node_ref=menu_ref
-                on:keydown=on_menu_key
-            >
-                {children()}
-            </ul>
+        <div
+            class="menu-wrap"
+            class:open=move || open.get()
+            node_ref=wrap
+            on:click=on_click
+            on:keydown=on_key
+            on:focusout=on_focus_out
+        >
+            {children()}
         </div>
     }
 }

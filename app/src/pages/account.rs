@@ -3,18 +3,11 @@
 use crate::api::ChangePassword;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
+    // The form posts and redirects: to the token page with a notice, or back here with the error.
     let change = ServerAction::<ChangePassword>::new();
-    // Success lands on the token page, which shows the notice (as the plain form's redirect does).
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = change.value().get() {
-            navigate("/git-personal-access-tokens", Default::default());
-        }
-    });
     let min = crate::model::MIN_PASSWORD_LEN.to_string();
     view! {
         <Title text="Change password"/>

@@ -15,7 +15,6 @@ pub fn AdminPage() -> impl IntoView {
     let add_runtime = ServerAction::<AddRuntime>::new();
     let add_member = ServerAction::<AddMember>::new();
     let keys = Keys {
-        create: ServerAction::<CreateRuntimeKey>::new(),
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
     };
     let overview = Resource::new(
@@ -26,11 +25,7 @@ pub fn AdminPage() -> impl IntoView {
                     remove.version().get(),
                     add_runtime.version().get(),
                 ),
-                (
-                    add_member.version().get(),
-                    keys.create.version().get(),
-                    keys.revoke.version().get(),
-                ),
+                (add_member.version().get(), keys.revoke.version().get()),
             )
         },
         |_| admin_overview(),
@@ -42,7 +37,6 @@ pub fn AdminPage() -> impl IntoView {
             remove.value().get().and_then(|r| r.err()),
             add_runtime.value().get().and_then(|r| r.err()),
             add_member.value().get().and_then(|r| r.err()),
-            keys.create.value().get().and_then(|r| r.err()),
             keys.revoke.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
@@ -58,12 +52,6 @@ pub fn AdminPage() -> impl IntoView {
                 <p class="muted">"OAuth apps, GitOps Runtimes and members of the accounts you administer."</p>
             </div>
             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
-            {move || keys.create.value().get().and_then(|r| r.ok()).map(|key| view! {
-                <div class="alert success new-key" role="status">
-                    <p>"New runtime API key (shown only once; store it in the runtime now):"</p>
-                    <code aria-label="New runtime API key">{key}</code>
-                </div>
-            })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
@@ -81,8 +69,29 @@ pub fn AdminPage() -> impl IntoView {
 /// The key actions, shared by every runtime's row.
 #[derive(Clone, Copy)]
 struct Keys {
-    create: ServerAction<CreateRuntimeKey>,
     revoke: ServerAction<RevokeRuntimeKey>,
+}
+
+/// Creates a runtime API key and shows it, once, in place: the one admin form that needs the
+/// browser (posted plainly, the answer would be a redirect and the key never seen).
+#[island]
+fn CreateKey(runtime_id: i64, runtime_name: String) -> impl IntoView {
+    let create = ServerAction::<CreateRuntimeKey>::new();
+    view! {
+        <ActionForm action=create>
+            <input type="hidden" name="runtime_id" value=runtime_id/>
+            <button class="small" type="submit" aria-label=format!("Create API key for {runtime_name}")>"Create API key"</button>
+        </ActionForm>
+        {move || create.value().get().map(|r| match r {
+            Ok(key) => view! {
+                <div class="alert success new-key" role="status">
+                    <p>"New runtime API key (shown only once; store it in the runtime now):"</p>
+                    <code aria-label="New runtime API key">{key}</code>
+                </div>
+            }.into_any(),
+            Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+    }
 }
 
 fn provider_options(oauth_only: bool) -> impl IntoView {
@@ -185,10 +194,7 @@ fn AccountAdmin(
                                     </li>
                                 }).collect_view()}
                             </ul>
-                            <ActionForm action=keys.create>
-                                <input type="hidden" name="runtime_id" value=r.id/>
-                                <button class="small" type="submit" aria-label=format!("Create API key for {}", r.name)>"Create API key"</button>
-                            </ActionForm>
+                            <CreateKey runtime_id=r.id runtime_name=r.name.clone()/>
                         </li>
                     }
                 }).collect_view()}

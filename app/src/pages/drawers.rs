@@ -1,12 +1,14 @@
-//! The Add Token and Delete Token drawers of one runtime. Each has its own URL, so it also
-//! works as a plain page without JavaScript; with it, Escape or Cancel closes the drawer.
+//! The Add Token and Delete Token drawers of one runtime. Each has its own URL and is a page
+//! over the list: its forms post and redirect (back to the list with a notice, or to the drawer
+//! with the error). Cancel, or Escape once the page is live, closes it.
 
 use crate::api::{AddToken, DeleteToken};
 use crate::components::layout::use_page_data;
+use crate::components::EscapeGoesTo;
 use crate::model::{token_page_url, token_steps, TokenRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 const LIST: &str = "/git-personal-access-tokens";
 
@@ -29,28 +31,13 @@ fn use_row() -> impl Fn() -> Option<Result<TokenRow, String>> + Copy {
     }
 }
 
-/// After a successful change, close the drawer; leaving its URL refetches the page data.
-fn close_on_success(succeeded: impl Fn() -> bool + Send + Sync + 'static) {
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if succeeded() {
-            navigate(LIST, Default::default());
-        }
-    });
-}
-
 #[component]
 fn Drawer(title: &'static str, children: Children) -> impl IntoView {
-    let navigate = use_navigate();
-    let on_key = move |ev: web_sys::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            navigate(LIST, Default::default());
-        }
-    };
     view! {
         <Title text=title/>
+        <EscapeGoesTo href=LIST.to_string()/>
         <div class="drawer-backdrop">
-            <section class="drawer" role="dialog" aria-modal="true" aria-labelledby="drawer-title" on:keydown=on_key>
+            <section class="drawer" role="dialog" aria-modal="true" aria-labelledby="drawer-title">
                 <h2 id="drawer-title">{title}</h2>
                 {children()}
             </section>
@@ -62,7 +49,6 @@ fn Drawer(title: &'static str, children: Children) -> impl IntoView {
 pub fn AddTokenDrawer() -> impl IntoView {
     let row = use_row();
     let add = ServerAction::<AddToken>::new();
-    close_on_success(move || matches!(add.value().get(), Some(Ok(_))));
     let error = move || {
         add.value()
             .get()
@@ -99,7 +85,8 @@ pub fn AddTokenDrawer() -> impl IntoView {
                             })}
                             <ActionForm action=add>
                                 <input type="hidden" name="runtime_id" value=rt.id/>
-                                <details class="advanced">
+                                // Open again after a refused token, so the fields are at hand.
+                                <details class="advanced" open=error().is_some()>
                                     <summary>"Advanced authorization options"</summary>
                                     {kind.needs_username().then(|| view! {
                                         <label for="username">"Bitbucket username"</label>
@@ -120,7 +107,7 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                 </details>
                                 <div class="form-actions">
                                     <a class="button" href=LIST>"Cancel"</a>
-                                    <button class="primary" type="submit" disabled=move || add.pending().get()>"Add Token"</button>
+                                    <button class="primary" type="submit">"Add Token"</button>
                                 </div>
                             </ActionForm>
                         }.into_any()
@@ -135,7 +122,6 @@ pub fn AddTokenDrawer() -> impl IntoView {
 pub fn DeleteTokenDrawer() -> impl IntoView {
     let row = use_row();
     let delete = ServerAction::<DeleteToken>::new();
-    close_on_success(move || matches!(delete.value().get(), Some(Ok(_))));
     let error = move || {
         delete
             .value()

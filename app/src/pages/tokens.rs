@@ -22,12 +22,8 @@ pub fn TokensPage() -> impl IntoView {
             .get("account")
             .and_then(|a| a.parse::<i64>().ok())
     };
+    // The switch posts and redirects back here with a notice.
     let hide = ServerAction::<SetNotificationsHidden>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = hide.value().get() {
-            data.refresh.update(|v| *v += 1);
-        }
-    });
 
     view! {
         <Title text="Git Personal Access Tokens"/>
