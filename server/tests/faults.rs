@@ -267,3 +267,50 @@ async fn startup_refuses_a_missing_or_wrong_key_and_touches_nothing() {
     .await
     .expect("starts with its key");
 }
+
+/// Bytes in the database's write-ahead log after `rows` more 4 KiB rows in one transaction.
+async fn wal_after_writing(pool: &sqlx::SqlitePool, wal: &std::path::Path, rows: usize) -> u64 {
+    let mut tx = pool.begin().await.unwrap();
+    for _ in 0..rows {
+        sqlx::query("INSERT INTO filler (b) VALUES (randomblob(4096))")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    std::fs::metadata(wal).unwrap().len()
+}
+
+#[tokio::test]
+async fn the_checkpoint_task_keeps_the_write_ahead_log_from_growing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("wal.db");
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let wal = dir.path().join("wal.db-wal");
+    let pool = app::ssr::db::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE filler (b BLOB)")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // Commits no longer checkpoint (SQLite's default would, every 1,000 pages = 4 MiB): the log grows.
+    let first = wal_after_writing(&pool, &wal, 1500).await;
+    let second = wal_after_writing(&pool, &wal, 1500).await;
+    assert!(
+        second > first + 5_000_000,
+        "the log was checkpointed by a commit: {first} then {second} bytes"
+    );
+
+    // The task checkpoints it; the next transaction then starts the log again from its beginning.
+    let task = tokio::spawn(async move { app::ssr::db::checkpoint_forever(&url).await });
+    // Its first pass starts at once; the rest is room for a slow disk's sync.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let third = wal_after_writing(&pool, &wal, 1500).await;
+    task.abort();
+    assert_eq!(third, second, "the log grew after the checkpoint task ran");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM filler")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 4500);
+}
