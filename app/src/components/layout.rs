@@ -8,7 +8,6 @@ use crate::error::AppError;
 use crate::model::{ActivityItem, TokenRow, UserView};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::use_location;
 
 /// Shared by the toolbar and the token page.
 #[derive(Clone, Copy)]
@@ -25,12 +24,10 @@ pub fn use_page_data() -> PageData {
 #[component]
 pub fn Layout() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
-    let location = use_location();
-    let key = move || location.pathname.get();
-    let tokens = Resource::new(key, |_| list_tokens());
-    let flash = Resource::new(key, |_| take_flash());
-    // Created here with the others: a resource made by the page itself failed to hydrate.
-    let activity = Resource::new(key, |_| recent_activity());
+    // Read once per page view: pages render on the server only (islands).
+    let tokens = Resource::new(|| (), |_| list_tokens());
+    let flash = Resource::new(|| (), |_| take_flash());
+    let activity = Resource::new(|| (), |_| recent_activity());
     provide_context(PageData { tokens, activity });
 
     view! {

@@ -96,12 +96,14 @@ fn MenuBehaviour(children: Children) -> impl IntoView {
 
     let open_and_focus = move |last: bool| {
         open.set(true);
-        // Focus after the menu is shown, on the next frame.
-        request_animation_frame(move || {
-            if let Some(m) = menu() {
-                focus_item(&m, |_, n| if last { n - 1 } else { 0 });
-            }
-        });
+        // Shown now rather than when the signal's effect runs, so focus moves at once and the
+        // very next key (End, say) already reaches the menu.
+        if let Some(w) = wrap.get_untracked() {
+            let _ = w.class_list().add_1("open");
+        }
+        if let Some(m) = menu() {
+            focus_item(&m, |_, n| if last { n - 1 } else { 0 });
+        }
     };
     let close = move |refocus: bool| {
         open.set(false);
