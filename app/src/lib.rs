@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                 </Routes>
             </Router>
+            <components::menu::MenuKeys/>
             // Last in the page, so hydrated after every other island.
             <components::HydrationMark/>
         </div>

@@ -1,38 +1,12 @@
-//! A menu button (WAI-ARIA menu-button pattern): a button that opens a `role=menu` list,
-//! operable by mouse and keyboard. Without JavaScript the list opens on focus (CSS fallback).
+//! Menu buttons (WAI-ARIA menu-button pattern): a button that opens a `role=menu` list, operable
+//! by mouse and keyboard. Every menu renders on the server as plain HTML; one island,
+//! [`MenuKeys`], drives them all by event delegation, so a page with fifty row menus ships and
+//! hydrates one small island instead of fifty. Without JavaScript a list opens on focus (CSS).
 
-use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-const ITEM_SELECTOR: &str = "[role=menuitem], [role=menuitemcheckbox]";
-
-fn menu_items(menu: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) = menu.query_selector_all(ITEM_SELECTOR) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect()
-}
-
-/// Moves focus to the item at `pick(current index, count)`.
-fn focus_item(menu: &web_sys::Element, pick: impl Fn(Option<usize>, usize) -> usize) {
-    let items = menu_items(menu);
-    if items.is_empty() {
-        return;
-    }
-    let active = menu
-        .owner_document()
-        .and_then(|d| d.active_element())
-        .and_then(|a| {
-            items
-                .iter()
-                .position(|i| *i == *a.unchecked_ref::<web_sys::HtmlElement>())
-        });
-    let _ = items[pick(active, items.len()) % items.len()].focus();
-}
+use web_sys::{Element, HtmlElement};
 
 #[component]
 pub fn MenuButton(
@@ -50,7 +24,7 @@ pub fn MenuButton(
 ) -> impl IntoView {
     let button_id = format!("{menu_id}-button");
     view! {
-        <MenuBehaviour>
+        <div class="menu-wrap">
             <button
                 type="button"
                 id=button_id.clone()
@@ -65,125 +39,165 @@ pub fn MenuButton(
             <ul role="menu" id=menu_id class="menu" aria-labelledby=button_id>
                 {children()}
             </ul>
-        </MenuBehaviour>
+        </div>
     }
 }
 
-fn node(target: Option<web_sys::EventTarget>) -> Option<web_sys::Node> {
-    target.and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+const ITEM_SELECTOR: &str = "[role=menuitem], [role=menuitemcheckbox]";
+
+fn menu_items(menu: &Element) -> Vec<HtmlElement> {
+    let Ok(list) = menu.query_selector_all(ITEM_SELECTOR) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+        .collect()
 }
 
-/// The menu's behaviour, the one part shipped to the browser: the button and list are rendered
-/// on the server (as `children`) and found here in the wrapper, whose events they bubble to.
-#[island]
-fn MenuBehaviour(children: Children) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let wrap = NodeRef::<html::Div>::new();
-    let button = move || {
-        wrap.get_untracked()
-            .and_then(|w| w.query_selector("[aria-haspopup=menu]").ok().flatten())
-    };
-    let menu = move || {
-        wrap.get_untracked()
-            .and_then(|w| w.query_selector("[role=menu]").ok().flatten())
-    };
-    Effect::new(move |_| {
-        let expanded = open.get().to_string();
-        if let Some(b) = button() {
-            let _ = b.set_attribute("aria-expanded", &expanded);
-        }
-    });
+/// Moves focus to the item at `pick(current index, count)`.
+fn focus_item(menu: &Element, pick: impl Fn(Option<usize>, usize) -> usize) {
+    let items = menu_items(menu);
+    if items.is_empty() {
+        return;
+    }
+    let active = menu
+        .owner_document()
+        .and_then(|d| d.active_element())
+        .and_then(|a| {
+            items
+                .iter()
+                .position(|i| *i == *a.unchecked_ref::<HtmlElement>())
+        });
+    let _ = items[pick(active, items.len()) % items.len()].focus();
+}
 
-    let open_and_focus = move |last: bool| {
-        open.set(true);
-        // Shown now rather than when the signal's effect runs, so focus moves at once and the
-        // very next key (End, say) already reaches the menu.
-        if let Some(w) = wrap.get_untracked() {
-            let _ = w.class_list().add_1("open");
-        }
-        if let Some(m) = menu() {
-            focus_item(&m, |_, n| if last { n - 1 } else { 0 });
-        }
-    };
-    let close = move |refocus: bool| {
-        open.set(false);
+/// A menu widget as found from an event: its wrapper, button and list.
+struct Menu {
+    wrap: Element,
+    button: Element,
+    list: Element,
+}
+
+impl Menu {
+    /// The menu the event target is part of, if any.
+    fn around(target: Option<web_sys::EventTarget>) -> Option<(Menu, Element)> {
+        let target = target?.dyn_into::<Element>().ok()?;
+        let wrap = target.closest(".menu-wrap").ok()??;
+        let button = wrap.query_selector("[aria-haspopup=menu]").ok()??;
+        let list = wrap.query_selector("[role=menu]").ok()??;
+        Some((Menu { wrap, button, list }, target))
+    }
+
+    fn is_open(&self) -> bool {
+        self.wrap.class_list().contains("open")
+    }
+
+    fn set_open(&self, open: bool) {
+        let classes = self.wrap.class_list();
+        let _ = if open {
+            classes.add_1("open")
+        } else {
+            classes.remove_1("open")
+        };
+        let _ = self
+            .button
+            .set_attribute("aria-expanded", if open { "true" } else { "false" });
+    }
+
+    /// Shown and focused in the same keydown, so the very next key (End, say) reaches the menu.
+    fn open_and_focus(&self, last: bool) {
+        self.set_open(true);
+        focus_item(&self.list, |_, n| if last { n - 1 } else { 0 });
+    }
+
+    fn close(&self, refocus: bool) {
+        self.set_open(false);
         if refocus {
-            if let Some(b) = button().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+            if let Some(b) = self.button.dyn_ref::<HtmlElement>() {
                 let _ = b.focus();
             }
         }
-    };
-    let within = move |el: Option<web_sys::Element>, target: &Option<web_sys::Node>| {
-        el.is_some_and(|e| e.contains(target.as_ref()))
-    };
+    }
+}
 
-    let on_click = move |ev: web_sys::MouseEvent| {
-        if within(button(), &node(ev.target())) {
-            open.update(|o| *o = !*o);
+fn on_click(ev: web_sys::MouseEvent) {
+    if let Some((menu, target)) = Menu::around(ev.target()) {
+        if menu.button.contains(Some(&target)) {
+            menu.set_open(!menu.is_open());
         }
+    }
+}
+
+fn on_key(ev: web_sys::KeyboardEvent) {
+    let Some((menu, target)) = Menu::around(ev.target()) else {
+        return;
     };
-    let on_key = move |ev: web_sys::KeyboardEvent| {
-        let target = node(ev.target());
-        if within(button(), &target) {
-            match ev.key().as_str() {
-                "ArrowDown" | "Enter" | " " => {
-                    ev.prevent_default();
-                    open_and_focus(false);
-                }
-                "ArrowUp" => {
-                    ev.prevent_default();
-                    open_and_focus(true);
-                }
-                _ => {}
-            }
-            return;
-        }
-        let Some(m) = menu().filter(|m| m.contains(target.as_ref())) else {
-            return;
-        };
-        match ev.key().as_str() {
-            "ArrowDown" => {
+    let key = ev.key();
+    if menu.button.contains(Some(&target)) {
+        match key.as_str() {
+            "ArrowDown" | "Enter" | " " => {
                 ev.prevent_default();
-                focus_item(&m, |cur, _| cur.map_or(0, |c| c + 1));
+                menu.open_and_focus(false);
             }
             "ArrowUp" => {
                 ev.prevent_default();
-                focus_item(&m, |cur, n| cur.map_or(n - 1, |c| c + n - 1));
+                menu.open_and_focus(true);
             }
-            "Home" => {
-                ev.prevent_default();
-                focus_item(&m, |_, _| 0);
-            }
-            "End" => {
-                ev.prevent_default();
-                focus_item(&m, |_, n| n - 1);
-            }
-            "Escape" => {
-                ev.prevent_default();
-                close(true);
-            }
-            "Tab" => close(false),
             _ => {}
         }
-    };
-    // Closes when focus leaves the whole widget (a click elsewhere, Tab away).
-    let on_focus_out = move |ev: web_sys::FocusEvent| {
-        let next = node(ev.related_target());
-        if !within(wrap.get_untracked().map(Into::into), &next) {
-            open.set(false);
-        }
-    };
-
-    view! {
-        <div
-            class="menu-wrap"
-            class:open=move || open.get()
-            node_ref=wrap
-            on:click=on_click
-            on:keydown=on_key
-            on:focusout=on_focus_out
-        >
-            {children()}
-        </div>
+        return;
     }
+    if !menu.list.contains(Some(&target)) {
+        return;
+    }
+    let list = &menu.list;
+    match key.as_str() {
+        "ArrowDown" => focus_item(list, |cur, _| cur.map_or(0, |c| c + 1)),
+        "ArrowUp" => focus_item(list, |cur, n| cur.map_or(n - 1, |c| c + n - 1)),
+        "Home" => focus_item(list, |_, _| 0),
+        "End" => focus_item(list, |_, n| n - 1),
+        // Default prevented: a drawer's Escape (`EscapeGoesTo`) leaves it alone.
+        "Escape" => menu.close(true),
+        "Tab" => {
+            menu.close(false);
+            return;
+        }
+        _ => return,
+    }
+    ev.prevent_default();
+}
+
+/// Closes a menu when focus leaves the whole widget (a click elsewhere, Tab away).
+fn on_focus_out(ev: web_sys::FocusEvent) {
+    if let Some((menu, _)) = Menu::around(ev.target()) {
+        let next = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        if !menu.wrap.contains(next.as_ref()) {
+            menu.set_open(false);
+        }
+    }
+}
+
+fn listen<E: JsCast + 'static>(name: &str, handler: fn(E)) {
+    let cb = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if let Ok(ev) = ev.dyn_into::<E>() {
+            handler(ev);
+        }
+    });
+    // On the document, not the window: it sees a key before a drawer's window listener does.
+    let _ = document().add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+    // Listens as long as the page lives: every navigation is a full page load.
+    cb.forget();
+}
+
+/// The behaviour of every menu on the page: the one part of them shipped to the browser.
+#[island]
+pub fn MenuKeys() -> impl IntoView {
+    Effect::new(|_| {
+        listen("click", on_click);
+        listen("keydown", on_key);
+        listen("focusout", on_focus_out);
+    });
 }
