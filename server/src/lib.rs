@@ -16,13 +16,19 @@ pub mod web;
 use app::ssr::AppState;
 use std::sync::Arc;
 
+/// Page views read side by side on this many connections; a few per core is plenty, as each
+/// statement takes microseconds.
+const READ_CONNECTIONS: u32 = 4;
+
 /// Opens the database and builds the shared state from a configuration.
 pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
     let pool = app::ssr::db::connect(&config.database_url).await?;
     let keys = open_keyring(config, &pool).await?;
+    let reads = app::ssr::db::connect_readers(&config.database_url, READ_CONNECTIONS).await?;
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         pool,
+        reads,
         public_url: config.public_url.clone(),
         keys: Arc::new(keys),
         http: app::ssr::providers::http_client(),

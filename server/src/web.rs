@@ -288,7 +288,7 @@ pub async fn oauth_callback(
 pub async fn require_login(
     State(state): State<AppState>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path();
@@ -297,8 +297,11 @@ pub async fn require_login(
     if path == "/login" || path.starts_with("/api/") {
         return next.run(req).await;
     }
-    match auth::session_user(&session, &state.pool).await {
-        Ok(Some(_)) => next.run(req).await,
+    match auth::session_user(&session, &state.reads).await {
+        Ok(Some(user)) => {
+            req.extensions_mut().insert(auth::SignedIn(user));
+            next.run(req).await
+        }
         Ok(None) => {
             let target = req
                 .uri()

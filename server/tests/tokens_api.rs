@@ -505,6 +505,20 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
         !page.contains("Token added to acme-prod."),
         "a notice shows once"
     );
+
+    // A scripted call has its answer; it leaves no notice to pop up on a later page.
+    let (status, body) = add(&app, &dana, seed.acme_rt, GOOD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("acme-prod"), "{body}");
+    let page = body_text(
+        app.send(get("/git-personal-access-tokens", Some(&dana)))
+            .await,
+    )
+    .await;
+    assert!(
+        !page.contains("Token added to acme-prod."),
+        "no notice after a scripted call"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ const ADMIN: &str = "/admin";
 pub async fn admin_overview() -> Result<Vec<AdminAccount>, AppError> {
     use crate::ssr::{admin, auth, state};
     let user = auth::require_user().await?;
-    let result = admin::overview(&state().pool, user.id).await;
+    let result = admin::overview(&state().reads, user.id).await;
     if let Err(e) = &result {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(e.status());

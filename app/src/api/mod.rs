@@ -16,7 +16,7 @@ pub use tokens::*;
 pub async fn get_me() -> Result<UserView, AppError> {
     use crate::ssr::{auth, state, store};
     let user = auth::require_user().await?;
-    let accounts = store::accounts_of_user(&state().pool, user.id).await?;
+    let accounts = store::accounts_of_user(&state().reads, user.id).await?;
     Ok(UserView {
         id: user.id,
         initials: crate::model::initials(&user.display_name),

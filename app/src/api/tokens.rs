@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
     use crate::ssr::{auth, state, tokens};
     let user = auth::require_user().await?;
-    tokens::rows_for_user(&state().pool, user.id).await
+    tokens::rows_for_user(&state().reads, user.id).await
 }
 
 /// Validates a personal access token at the runtime's provider and stores it for the caller
@@ -117,5 +117,5 @@ pub async fn take_flash() -> Result<Option<Flash>, AppError> {
 pub async fn recent_activity() -> Result<Vec<ActivityItem>, AppError> {
     use crate::ssr::{auth, state, store};
     let user = auth::require_user().await?;
-    Ok(store::recent_activity(&state().pool, user.id, 10).await?)
+    Ok(store::recent_activity(&state().reads, user.id, 10).await?)
 }

@@ -136,6 +136,14 @@ fn RuntimeTable(
             </nav>
         }
     });
+    // The rows are plain server-rendered HTML (no island inside), so they are rendered here in
+    // one synchronous pass: through the async page renderer, the nested futures of fifty rows
+    // were most of the page's cost (docs/performance.md). Leptos escapes the text as ever.
+    let body = shown
+        .into_iter()
+        .map(|r| view! { <RuntimeRowView row=r hide/> })
+        .collect_view()
+        .to_html();
     view! {
         {filter}
         <div class="table-wrap card">
@@ -153,9 +161,7 @@ fn RuntimeTable(
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
-                <tbody>
-                    {shown.into_iter().map(|r| view! { <RuntimeRowView row=r hide/> }).collect_view()}
-                </tbody>
+                <tbody inner_html=body></tbody>
             </table>
         </div>
     }
@@ -168,21 +174,42 @@ fn date(d: chrono::DateTime<chrono::Utc>) -> String {
 
 #[component]
 fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> impl IntoView {
-    let id = row.runtime.id;
-    let name = row.runtime.name.clone();
-    let status = row.status;
-    let hidden = row.notifications_hidden;
-    let token = row.token.clone();
-    let error = token.as_ref().and_then(|t| t.last_error.clone());
+    let TokenRow {
+        runtime,
+        status,
+        token,
+        notifications_hidden: hidden,
+        ..
+    } = row;
+    let id = runtime.id;
+    let name = runtime.name;
+    let has_token = token.is_some();
+    // The token's cells, moved out of it rather than cloned (fifty rows a page view).
+    let (cell, error, expires, validated) = match token {
+        Some(t) => {
+            let expires = t.expires_at.map(date).unwrap_or_else(|| "Never".into());
+            let validated = t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string();
+            let cell = view! {
+                <span class="login">{t.provider_login.unwrap_or_default()}</span>
+                <span class="mono" aria-label=format!("token ending in {}", t.last4)>{format!("••••{}", t.last4)}</span>
+                {(t.method == "oauth").then(|| view! { <span class="tag">"OAuth"</span> })}
+                {(!t.shared_with.is_empty()).then(|| view! {
+                    <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
+                })}
+            };
+            (Some(cell), t.last_error, Some(expires), Some(validated))
+        }
+        None => (None, None, None, None),
+    };
     view! {
         <tr data-status=status.as_str()>
             <th scope="row" class="runtime-name">
                 {name.clone()}
             </th>
-            <td>{row.runtime.account_name.clone()}</td>
+            <td>{runtime.account_name}</td>
             <td class="provider">
-                <img src=row.runtime.provider.logo() alt="" width="18" height="18"/>
-                <span>{row.runtime.provider.label()}</span>
+                <img src=runtime.provider.logo() alt="" width="18" height="18"/>
+                <span>{runtime.provider.label()}</span>
             </td>
             <td>
                 <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
@@ -193,23 +220,14 @@ fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> 
                 })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
             </td>
-            <td class="token-cell">
-                {token.clone().map(|t| view! {
-                    <span class="login">{t.provider_login.clone().unwrap_or_default()}</span>
-                    <span class="mono" aria-label=format!("token ending in {}", t.last4)>{format!("••••{}", t.last4)}</span>
-                    {(t.method == "oauth").then(|| view! { <span class="tag">"OAuth"</span> })}
-                    {(!t.shared_with.is_empty()).then(|| view! {
-                        <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
-                    })}
-                })}
-            </td>
-            <td>{token.as_ref().map(|t| t.expires_at.map(date).unwrap_or_else(|| "Never".into()))}</td>
-            <td>{token.as_ref().map(|t| t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string())}</td>
+            <td class="token-cell">{cell}</td>
+            <td>{expires}</td>
+            <td>{validated}</td>
             <td class="actions">
                 <a class="button primary small" href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
                     "Add Token"
                 </a>
-                {token.is_some().then(|| view! {
+                {has_token.then(|| view! {
                     <a class="button danger small" href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
                         "Delete Token"
                     </a>

@@ -199,13 +199,23 @@ pub async fn change_password(
     Ok(())
 }
 
+/// The signed-in user, as the page guard found them, kept in the request's extensions: a page's
+/// server calls (toolbar, rows, activity) then share one lookup instead of one each.
+#[derive(Clone)]
+pub struct SignedIn(pub UserRecord);
+
 /// For server functions: the signed-in user, or `Unauthorized`.
 pub async fn require_user() -> Result<UserRecord, AppError> {
+    let checked = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<SignedIn>().map(|s| s.0.clone()));
+    if let Some(user) = checked {
+        return Ok(user);
+    }
     let session: Session = leptos_axum::extract()
         .await
         .map_err(|e| AppError::internal("session extraction failed", e))?;
     let state = super::state();
-    session_user(&session, &state.pool)
+    session_user(&session, &state.reads)
         .await?
         .ok_or(AppError::Unauthorized)
 }

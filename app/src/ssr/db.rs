@@ -43,6 +43,24 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Read-only connections for what a page view reads (user, rows, activity). In WAL mode readers
+/// never wait for the writer, nor it for them, so page views run side by side on every core
+/// instead of queueing behind the single writing connection; a read started after a commit
+/// sees it. Call after [`connect`], which creates the file and its schema.
+pub async fn connect_readers(database_url: &str, connections: u32) -> anyhow::Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a SQLite URL: {e}"))?
+        .create_if_missing(false)
+        .read_only(true)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(connections)
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {database_url} for reading: {e}"))
+}
+
 /// Checkpoints the WAL into the database file every second from a connection of its own.
 /// PASSIVE never waits for, nor blocks, the pool's readers and writer, so the file sync that a
 /// commit would otherwise pay now and then (`wal_autocheckpoint`) stays off the request path.
@@ -62,5 +80,39 @@ pub async fn checkpoint_forever(database_url: &str) -> anyhow::Result<()> {
         {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readers_see_every_commit_and_cannot_write() {
+        let dir = std::env::temp_dir().join(format!("gitpat-db-test-{}", std::process::id()));
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.display());
+        let writer = connect(&url).await.unwrap();
+        let readers = connect_readers(&url, 2).await.unwrap();
+        // A reader opened before the commit still sees it once it starts a new read.
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&readers)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO accounts (name) VALUES ('acme')")
+            .execute(&writer)
+            .await
+            .unwrap();
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&readers)
+            .await
+            .unwrap();
+        assert_eq!(after, before + 1);
+        let err = sqlx::query("INSERT INTO accounts (name) VALUES ('other')")
+            .execute(&readers)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{err}");
+        drop((writer, readers));
+        std::fs::remove_dir_all(dir).ok();
     }
 }

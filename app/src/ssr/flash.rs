@@ -56,8 +56,9 @@ pub async fn take() -> Option<Flash> {
     s.remove::<Flash>(FLASH_KEY).await.ok().flatten()
 }
 
-/// Ends a mutating server function: on success a notice for the next page (and, for a plain
-/// form, a redirect to `ok_to`). On failure, a plain form goes back to the form it came from
+/// Ends a mutating server function: on success, a plain form gets a notice for the next page
+/// and a redirect to `ok_to`; a scripted call has its answer, and no notice is left to surface
+/// on some later page (nor a session write paid for it). On failure, a plain form goes back to the form it came from
 /// (leptos_axum redirects to the Referer with the error, which `ActionForm` shows there); a
 /// scripted call gets a 4xx status that says what kind of failure it was.
 pub async fn finish<T>(
@@ -67,16 +68,15 @@ pub async fn finish<T>(
 ) -> Result<T, AppError> {
     let plain = is_plain_form().await;
     match &result {
-        Ok(v) => {
+        Ok(v) if plain => {
             set(Flash {
                 error: false,
                 text: ok_text(v),
             })
             .await;
-            if plain {
-                leptos_axum::redirect(ok_to);
-            }
+            leptos_axum::redirect(ok_to);
         }
+        Ok(_) => {}
         Err(_) if plain => {}
         Err(e) => {
             if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

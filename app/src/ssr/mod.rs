@@ -19,7 +19,11 @@ use sqlx::SqlitePool;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The one writing connection (see `db::connect`); also for reads inside a change.
     pub pool: SqlitePool,
+    /// Read-only connections for page views (see `db::connect_readers`).
+    #[from_ref(skip)]
+    pub reads: SqlitePool,
     /// External base URL; decides Secure cookies and OAuth redirect URIs.
     pub public_url: url::Url,
     pub keys: std::sync::Arc<crypto::Keyring>,
