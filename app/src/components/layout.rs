@@ -115,14 +115,11 @@ fn NotificationsBell() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || {
-                let rows: Vec<TokenRow> = data
-                    .tokens
-                    .get()
-                    .and_then(|r| r.ok())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(TokenRow::notifies)
-                    .collect();
+                // Only the rows that ring are copied out of the resource.
+                let rows: Vec<TokenRow> = data.tokens.with(|r| match r {
+                    Some(Ok(rows)) => rows.iter().filter(|r| r.notifies()).cloned().collect(),
+                    _ => Vec::new(),
+                });
                 let count = rows.len();
                 let items = if rows.is_empty() {
                     view! { <li role="none" class="menu-empty">"No notifications"</li> }.into_any()

@@ -6,6 +6,7 @@ use crate::components::layout::use_page_data;
 use crate::components::menu::MenuButton;
 use crate::model::{action_label, ActivityItem, TokenRow, TokenStatus};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_query_map;
@@ -22,8 +23,6 @@ pub fn TokensPage() -> impl IntoView {
             .get("account")
             .and_then(|a| a.parse::<i64>().ok())
     };
-    // The switch posts and redirects back here with a notice.
-    let hide = ServerAction::<SetNotificationsHidden>::new();
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -43,8 +42,8 @@ pub fn TokensPage() -> impl IntoView {
                         .get()
                         .map(|r| match r {
                             Ok(rows) => view! {
-                                <Banner rows=rows.clone()/>
-                                <RuntimeTable rows account=account_filter() hide/>
+                                {banner(&rows)}
+                                <RuntimeTable rows account=account_filter()/>
                                 <RecentActivity items/>
                             }.into_any(),
                             Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -57,8 +56,8 @@ pub fn TokensPage() -> impl IntoView {
 }
 
 /// Alerts about tokens that need attention: invalid or expired (unless hidden), and expiring soon.
-#[component]
-fn Banner(rows: Vec<TokenRow>) -> impl IntoView {
+/// Borrows the rows, which the table then takes.
+fn banner(rows: &[TokenRow]) -> impl IntoView {
     let alerting: Vec<String> = rows
         .iter()
         .filter(|r| r.notifies())
@@ -100,11 +99,7 @@ fn accounts_of(rows: &[TokenRow]) -> Vec<(i64, String)> {
 }
 
 #[component]
-fn RuntimeTable(
-    rows: Vec<TokenRow>,
-    account: Option<i64>,
-    hide: ServerAction<SetNotificationsHidden>,
-) -> impl IntoView {
+fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>) -> impl IntoView {
     if rows.is_empty() {
         return view! {
             <div class="empty card">
@@ -141,7 +136,7 @@ fn RuntimeTable(
     // were most of the page's cost (docs/performance.md). Leptos escapes the text as ever.
     let body = shown
         .into_iter()
-        .map(|r| view! { <RuntimeRowView row=r hide/> })
+        .map(|r| view! { <RuntimeRowView row=r/> })
         .collect_view()
         .to_html();
     view! {
@@ -173,7 +168,7 @@ fn date(d: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 #[component]
-fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> impl IntoView {
+fn RuntimeRowView(row: TokenRow) -> impl IntoView {
     let TokenRow {
         runtime,
         status,
@@ -234,14 +229,16 @@ fn RuntimeRowView(row: TokenRow, hide: ServerAction<SetNotificationsHidden>) -> 
                 })}
                 <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face=|| "⋮">
                     <li role="none">
-                        <ActionForm action=hide>
+                        // A plain form, as `ActionForm` renders outside an island: the switch
+                        // posts to the server function and is redirected back with a notice.
+                        <form method="post" action=SetNotificationsHidden::url()>
                             <input type="hidden" name="runtime_id" value=id/>
                             <input type="hidden" name="hidden" value=(!hidden).to_string()/>
                             <button type="submit" role="menuitemcheckbox" aria-checked=hidden.to_string() class="switch-item">
                                 <span>{HIDE_NOTIFICATIONS}</span>
                                 <span class="switch" aria-hidden="true"></span>
                             </button>
-                        </ActionForm>
+                        </form>
                     </li>
                 </MenuButton>
             </td>

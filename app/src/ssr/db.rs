@@ -33,6 +33,9 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
     // network. Other processes (`gitpat admin`) still get the busy timeout.
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
+        // A local file, not a socket: a ping before each use finds nothing and costs a round
+        // trip to the connection's thread.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {database_url}: {e}"))?;
@@ -56,6 +59,7 @@ pub async fn connect_readers(database_url: &str, connections: u32) -> anyhow::Re
         .busy_timeout(Duration::from_secs(5));
     SqlitePoolOptions::new()
         .max_connections(connections)
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {database_url} for reading: {e}"))

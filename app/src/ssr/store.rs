@@ -315,21 +315,21 @@ pub async fn account_audit(
     .await
 }
 
+const RECENT_ACTIVITY: &str = "SELECT e.at, e.action, r.name AS runtime, e.client_addr
+     FROM audit_events e LEFT JOIN runtimes r ON r.id = e.runtime_id
+     WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?";
+
 /// The user's own latest audit events, newest first.
 pub async fn recent_activity(
     pool: &SqlitePool,
     user_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<crate::model::ActivityItem>> {
-    sqlx::query_as(
-        "SELECT e.at, e.action, r.name AS runtime, e.client_addr FROM audit_events e
-         LEFT JOIN runtimes r ON r.id = e.runtime_id
-         WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(RECENT_ACTIVITY)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
 }
 
 #[cfg(test)]
@@ -424,5 +424,31 @@ mod tests {
         let accounts = accounts_of_user(&pool, dana).await.unwrap();
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts[0].role, Role::Member);
+    }
+
+    #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
+    async fn recent_activity_reads_the_newest_events_without_sorting_the_trail(pool: SqlitePool) {
+        let (dana, _, _, _) = seed(&pool).await;
+        for action in ["token.add", "token.delete", "token.add"] {
+            audit(&pool, Some(dana), None, action, "", None)
+                .await
+                .unwrap();
+        }
+        let items = recent_activity(&pool, dana, 2).await.unwrap();
+        let actions: Vec<&str> = items.iter().map(|i| i.action.as_str()).collect();
+        assert_eq!(actions, ["token.add", "token.delete"], "newest first");
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {RECENT_ACTIVITY}"))
+            .bind(dana)
+            .bind(10)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+            .collect();
+        assert!(
+            !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "a page view must not sort the user's whole trail: {plan:?}"
+        );
     }
 }
