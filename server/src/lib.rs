@@ -24,7 +24,8 @@ const READ_CONNECTIONS: u32 = 4;
 pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
     let pool = app::ssr::db::connect(&config.database_url).await?;
     let keys = open_keyring(config, &pool).await?;
-    let reads = app::ssr::db::connect_readers(&config.database_url, READ_CONNECTIONS).await?;
+    let reads =
+        app::ssr::db::connect_readers(&config.database_url, &pool, READ_CONNECTIONS).await?;
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         pool,

@@ -49,8 +49,16 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
 /// Read-only connections for what a page view reads (user, rows, activity). In WAL mode readers
 /// never wait for the writer, nor it for them, so page views run side by side on every core
 /// instead of queueing behind the single writing connection; a read started after a commit
-/// sees it. Call after [`connect`], which creates the file and its schema.
-pub async fn connect_readers(database_url: &str, connections: u32) -> anyhow::Result<SqlitePool> {
+/// sees it. Call after [`connect`], which creates the file and its schema. An in-memory
+/// database lives in its one connection, so there the writer's pool serves the reads too.
+pub async fn connect_readers(
+    database_url: &str,
+    writer: &SqlitePool,
+    connections: u32,
+) -> anyhow::Result<SqlitePool> {
+    if database_url.contains(":memory:") || database_url.contains("mode=memory") {
+        return Ok(writer.clone());
+    }
     let options = SqliteConnectOptions::from_str(database_url)
         .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a SQLite URL: {e}"))?
         .create_if_missing(false)
@@ -96,7 +104,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("gitpat-db-test-{}", std::process::id()));
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.display());
         let writer = connect(&url).await.unwrap();
-        let readers = connect_readers(&url, 2).await.unwrap();
+        let readers = connect_readers(&url, &writer, 2).await.unwrap();
         // A reader opened before the commit still sees it once it starts a new read.
         let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&readers)
@@ -118,5 +126,18 @@ mod tests {
         assert!(err.to_string().contains("readonly"), "{err}");
         drop((writer, readers));
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_reads_through_its_writer() {
+        let writer = connect("sqlite::memory:").await.unwrap();
+        let readers = connect_readers("sqlite::memory:", &writer, 2)
+            .await
+            .unwrap();
+        let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&readers)
+            .await
+            .expect("the schema is visible to the readers");
+        assert_eq!(accounts, 0);
     }
 }
