@@ -62,6 +62,20 @@ test('the avatar menu works with the mouse', async ({ page }) => {
   await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
 });
 
+test('Escape closes a menu opened with the mouse, focus on its button', async ({ page }) => {
+  await signIn(page, DEMO);
+  await hydrated(page);
+  const avatar = new TokensPage(page).avatarButton();
+  await avatar.click();
+  await expect(avatar).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('menuitem', { name: 'Log out' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menuitem', { name: 'Log out' })).toBeHidden();
+  await expect(avatar).toHaveAttribute('aria-expanded', 'false');
+  await expect(avatar).toBeFocused();
+  await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
+});
+
 test('the avatar menu works with the keyboard, and Log out ends the session', async ({ page }) => {
   await signIn(page, DEMO);
   await hydrated(page);

@@ -144,6 +144,12 @@ fn on_key(ev: web_sys::KeyboardEvent) {
                 ev.prevent_default();
                 menu.open_and_focus(true);
             }
+            // Opened with the mouse, focus stays on the button: Escape still closes the menu
+            // (and a drawer behind it stays open).
+            "Escape" if menu.is_open() => {
+                ev.prevent_default();
+                menu.close(true);
+            }
             _ => {}
         }
         return;

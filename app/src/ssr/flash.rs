@@ -58,9 +58,9 @@ pub async fn take() -> Option<Flash> {
 
 /// Ends a mutating server function: on success, a plain form gets a notice for the next page
 /// and a redirect to `ok_to`; a scripted call has its answer, and no notice is left to surface
-/// on some later page (nor a session write paid for it). On failure, a plain form goes back to the form it came from
-/// (leptos_axum redirects to the Referer with the error, which `ActionForm` shows there); a
-/// scripted call gets a 4xx status that says what kind of failure it was.
+/// on some later page (nor a session write paid for it). On failure, a plain form goes back to
+/// the form it came from (leptos_axum redirects to the Referer with the error, which the form
+/// shows there); a scripted call gets a 4xx status that says what kind of failure it was.
 pub async fn finish<T>(
     result: Result<T, AppError>,
     ok_text: impl FnOnce(&T) -> String,
