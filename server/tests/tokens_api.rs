@@ -70,11 +70,7 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
     assert!(list.contains(r#""status":"valid""#), "{list}");
     assert!(list.contains(r#""last4":"1111""#) && list.contains(r#""provider_login":"octo""#));
     assert!(!list.contains(GOOD), "the token never reaches the browser");
-    let page = body_text(
-        app.send(get("/git-personal-access-tokens", Some(&dana)))
-            .await,
-    )
-    .await;
+    let page = token_page(&app, &dana).await;
     assert!(page.contains("••••1111") && !page.contains(GOOD));
 
     // The stored bytes: ciphertext only, under the current key, bound to its row.
@@ -456,6 +452,14 @@ async fn the_same_token_on_two_runtimes_is_pointed_out() {
     assert_eq!(acme.token.as_ref().unwrap().shared_with, ["globex-edge"]);
 }
 
+async fn token_page(app: &TestApp, cookie: &str) -> String {
+    body_text(
+        app.send(get("/git-personal-access-tokens", Some(cookie)))
+            .await,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn without_javascript_forms_redirect_and_leave_a_notice() {
     let (app, seed, _emu, dana, _) = setup().await;
@@ -490,17 +494,9 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
         ))
         .await;
     assert_eq!(location(&res), "/git-personal-access-tokens");
-    let page = body_text(
-        app.send(get("/git-personal-access-tokens", Some(&dana)))
-            .await,
-    )
-    .await;
+    let page = token_page(&app, &dana).await;
     assert!(page.contains("Token added to acme-prod."));
-    let page = body_text(
-        app.send(get("/git-personal-access-tokens", Some(&dana)))
-            .await,
-    )
-    .await;
+    let page = token_page(&app, &dana).await;
     assert!(
         !page.contains("Token added to acme-prod."),
         "a notice shows once"
@@ -510,11 +506,7 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
     let (status, body) = add(&app, &dana, seed.acme_rt, GOOD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("acme-prod"), "{body}");
-    let page = body_text(
-        app.send(get("/git-personal-access-tokens", Some(&dana)))
-            .await,
-    )
-    .await;
+    let page = token_page(&app, &dana).await;
     assert!(
         !page.contains("Token added to acme-prod."),
         "no notice after a scripted call"
