@@ -206,8 +206,11 @@ pub struct SignedIn(pub UserRecord);
 
 /// For server functions: the signed-in user, or `Unauthorized`.
 pub async fn require_user() -> Result<UserRecord, AppError> {
-    let checked = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<SignedIn>().map(|s| s.0.clone()));
+    // Read in place: cloning the request's parts (headers and all) on every call costs more.
+    let checked = leptos::prelude::with_context::<http::request::Parts, _>(|p| {
+        p.extensions.get::<SignedIn>().map(|s| s.0.clone())
+    })
+    .flatten();
     if let Some(user) = checked {
         return Ok(user);
     }

@@ -7,11 +7,19 @@ use std::time::Duration;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// What every connection of ours shares: the parsed URL, foreign keys, and a busy timeout, so a
+/// connection that finds the database locked (another process, a checkpoint) waits, not fails.
+fn options(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a SQLite URL: {e}"))?
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5)))
+}
+
 /// Connects with WAL, foreign keys and a busy timeout, creating the file's folder if needed,
 /// then brings the schema up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a SQLite URL: {e}"))?;
+    let options = options(database_url)?;
     if let Some(dir) = options.get_filename().parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)
@@ -21,8 +29,6 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
     let options = options
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
         // Checkpoints (the WAL copied back and the file synced) run in `checkpoint_forever`,
         // off the request path; SQLite still checkpoints when the last connection closes.
         .pragma("wal_autocheckpoint", "0");
@@ -59,12 +65,9 @@ pub async fn connect_readers(
     if database_url.contains(":memory:") || database_url.contains("mode=memory") {
         return Ok(writer.clone());
     }
-    let options = SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a SQLite URL: {e}"))?
+    let options = options(database_url)?
         .create_if_missing(false)
-        .read_only(true)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .read_only(true);
     SqlitePoolOptions::new()
         .max_connections(connections)
         .test_before_acquire(false)
@@ -78,10 +81,7 @@ pub async fn connect_readers(
 /// commit would otherwise pay now and then (`wal_autocheckpoint`) stays off the request path.
 pub async fn checkpoint_forever(database_url: &str) -> anyhow::Result<()> {
     use sqlx::ConnectOptions;
-    let mut conn = SqliteConnectOptions::from_str(database_url)?
-        .busy_timeout(Duration::from_secs(5))
-        .connect()
-        .await?;
+    let mut conn = options(database_url)?.connect().await?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
