@@ -27,7 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet id="leptos" options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <HydrationScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -61,7 +61,6 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Router>
             <components::menu::MenuKeys/>
-            // Last in the page, so hydrated after every other island.
             <components::HydrationMark/>
         </div>
     }

@@ -3,15 +3,16 @@ import { test as base, expect, Page } from '@playwright/test';
 export const DEMO = { email: 'demo@gitpat.dev', password: 'gitpat-demo', initials: 'DD' };
 export const OPS = { email: 'ops@gitpat.dev', password: 'gitpat-demo', initials: 'OO' };
 
-// Every page must hydrate and log no errors: a failed hydration must not pass unseen. A refused
-// request (4xx, which the page then explains) is the one message a test may expect.
+// Every page must hydrate and log no errors or warnings: a failed hydration (or Leptos' warning
+// of a read that can make one) must not pass unseen. A refused request (4xx, which the page then
+// explains) is the one message a test may expect.
 const EXPECTED_REFUSAL = /Failed to load resource: the server responded with a status of 4\d\d/;
 export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
       page.on('console', (m) => {
-        if (m.type() === 'error' && !EXPECTED_REFUSAL.test(m.text())) errors.push(m.text());
+        if ((m.type() === 'error' || m.type() === 'warning') && !EXPECTED_REFUSAL.test(m.text())) errors.push(m.text());
       });
       page.on('pageerror', (e) => errors.push(e.message));
       await use(errors);

@@ -1,10 +1,7 @@
-//! The browser entry: hydrates the islands (the interactive parts) of the server-rendered page.
-
-// Links the app crate: its islands are exported from it.
-extern crate app;
+//! The browser entry: hydrates the server-rendered app, which then routes and updates in place.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_islands();
+    leptos::mount::hydrate_body(app::App);
 }

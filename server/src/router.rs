@@ -10,8 +10,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{middleware, Extension, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
+use std::sync::{Arc, LazyLock};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -46,6 +48,12 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
+/// The app's routes, listed once per process. Listing them runs the app under leptos' process-wide
+/// "suppress resource loading" flag, and a resource first polled on another thread meanwhile
+/// waits forever (leptos#4773): a test binary building a router per test while other tests
+/// render pages hung that way now and then.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(app::App));
+
 /// The whole application, ready to serve (or to `oneshot` in tests).
 /// `login_per_minute` bounds sign-in attempts per email (and six times that per client address).
 pub fn app(
@@ -58,7 +66,7 @@ pub fn app(
         login_per_minute,
         login_per_minute.saturating_mul(6),
     ));
-    let routes = generate_route_list(app::App);
+    let routes = ROUTES.clone();
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

@@ -219,7 +219,15 @@ pub struct OAuthStart {
 }
 
 async fn notice(session: &Session, error: bool, text: String) {
-    flash::put(session, Flash { error, text }).await;
+    flash::put(
+        session,
+        Flash {
+            error,
+            text,
+            in_form: false,
+        },
+    )
+    .await;
 }
 
 /// "Authorize Access to <Provider>": starts the OAuth flow and sends the user to the provider.

@@ -474,16 +474,16 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
         ))
         .await;
     assert!(res.status().is_redirection());
-    assert!(
-        location(&res).starts_with(&format!("{ORIGIN}{drawer}")),
-        "back to the form"
-    );
-    let back = location(&res).replacen(ORIGIN, "", 1);
-    let page = body_text(app.send(get(&back, Some(&dana))).await).await;
+    // Back to the form, the error kept in the session: not in the URL, where a crafted link
+    // could put any words in the form.
+    assert_eq!(location(&res), drawer, "back to the form");
+    let page = body_text(app.send(get(&drawer, Some(&dana))).await).await;
     assert!(
         page.contains("missing required scopes: repo") && page.contains(r#"role="alert""#),
         "the error is shown on the form"
     );
+    let page = body_text(app.send(get(&drawer, Some(&dana))).await).await;
+    assert!(!page.contains("missing required scopes"), "shown once");
 
     let res = app
         .send(post_plain_form(
@@ -511,6 +511,23 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
         !page.contains("Token added to acme-prod."),
         "no notice after a scripted call"
     );
+}
+
+#[tokio::test]
+async fn a_crafted_link_cannot_put_an_error_in_a_form() {
+    use base64::Engine;
+    let (app, seed, _emu, dana, _) = setup().await;
+    // What server_fn would put in the Referer after a refused plain post.
+    let err = base64::engine::general_purpose::URL_SAFE
+        .encode(r#"{"Invalid":"Your token leaked: call +1 555 0100 now"}"#);
+    let link = format!(
+        "/git-personal-access-tokens/{}/add?__path=/api/add_token&__err={err}",
+        seed.acme_rt
+    );
+    let page = body_text(app.send(get(&link, Some(&dana))).await).await;
+    assert!(page.contains("Advanced authorization options"), "the form");
+    assert!(!page.contains("555 0100"), "the crafted text is not shown");
+    assert!(!page.contains(r#"role="alert""#));
 }
 
 #[tokio::test]

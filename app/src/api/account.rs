@@ -30,10 +30,10 @@ pub async fn change_password(
     .await;
     flash::finish(
         result,
-        |_| PASSWORD_CHANGED.into(),
+        |_| crate::model::notice::PASSWORD_CHANGED.into(),
         "/git-personal-access-tokens",
     )
     .await
 }
 
-pub const PASSWORD_CHANGED: &str = "Password changed. Your other sessions were signed out.";
+pub use crate::model::notice::PASSWORD_CHANGED;

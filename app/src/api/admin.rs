@@ -86,7 +86,7 @@ pub async fn save_oauth_app(
         Ok(kind.family().to_string())
     }
     .await;
-    flash::finish(result, |f| format!("OAuth app for {f} saved."), ADMIN).await
+    flash::finish(result, |f| crate::model::notice::oauth_app_saved(f), ADMIN).await
 }
 
 /// Removes an account's OAuth app; tokens already issued stay until they expire or are deleted.
@@ -115,7 +115,12 @@ pub async fn remove_oauth_app(account_id: i64, provider: String) -> Result<Strin
         Ok(kind.label().to_string())
     }
     .await;
-    flash::finish(result, |l| format!("OAuth app for {l} removed."), ADMIN).await
+    flash::finish(
+        result,
+        |l| crate::model::notice::oauth_app_removed(l),
+        ADMIN,
+    )
+    .await
 }
 
 /// Provisions a runtime in an account.
@@ -177,7 +182,7 @@ pub async fn add_runtime(
         Ok(name.to_string())
     }
     .await;
-    flash::finish(result, |n| format!("Runtime {n} added."), ADMIN).await
+    flash::finish(result, |n| crate::model::notice::runtime_added(n), ADMIN).await
 }
 
 /// Adds an existing user to an account (or changes their role).
@@ -209,7 +214,7 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
         Ok(member.email)
     }
     .await;
-    flash::finish(result, |e| format!("{e} added."), ADMIN).await
+    flash::finish(result, |e| crate::model::notice::member_added(e), ADMIN).await
 }
 
 /// Creates an API key for a runtime and returns it: the only time it is shown.
@@ -234,12 +239,7 @@ pub async fn create_runtime_key(runtime_id: i64) -> Result<String, AppError> {
     }
     .await;
     // The key goes back in this answer only, never into a notice kept in the session.
-    flash::finish(
-        result,
-        |_| "API key created. Copy it now: it is shown only once.".into(),
-        ADMIN,
-    )
-    .await
+    flash::finish(result, |_| crate::model::notice::KEY_CREATED.into(), ADMIN).await
 }
 
 /// Revokes a runtime's API key.
@@ -266,5 +266,5 @@ pub async fn revoke_runtime_key(runtime_id: i64, prefix: String) -> Result<Strin
         Ok(prefix)
     }
     .await;
-    flash::finish(result, |p| format!("API key {p} revoked."), ADMIN).await
+    flash::finish(result, |p| crate::model::notice::key_revoked(p), ADMIN).await
 }

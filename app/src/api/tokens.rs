@@ -45,7 +45,7 @@ pub async fn add_token(
     .await;
     flash::finish(
         result,
-        |name| format!("Token added to {name}."),
+        |name| crate::model::notice::token_added(name),
         "/git-personal-access-tokens",
     )
     .await
@@ -69,7 +69,7 @@ pub async fn delete_token(runtime_id: i64) -> Result<String, AppError> {
     .await;
     flash::finish(
         result,
-        |name| format!("Token deleted from {name}."),
+        |name| crate::model::notice::token_deleted(name),
         "/git-personal-access-tokens",
     )
     .await
@@ -94,13 +94,7 @@ pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<b
     .await;
     flash::finish(
         result,
-        |h| {
-            if *h {
-                "Notifications hidden.".into()
-            } else {
-                "Notifications shown.".into()
-            }
-        },
+        |h| crate::model::notice::notifications(*h),
         "/git-personal-access-tokens",
     )
     .await

@@ -1,34 +1,148 @@
 //! The signed-in shell: toolbar (product, accounts, notifications bell, avatar menu) around a
-//! page, and the data the pages below share: the token rows and one-time notices. Rendered on
-//! the server (every change posts and redirects, so each page view reads fresh data).
+//! page, and the data the pages below share: the token rows, Recent activity and the notices.
+//! Every resource of the signed-in pages is created here, at the top of the route, and only
+//! read below it (see docs/spa.md: a resource created inside a Suspense re-runs and never
+//! settles, and resources created in different orders on server and browser do not hydrate).
 
 use crate::api::{get_me, list_tokens, recent_activity, take_flash};
 use crate::components::menu::MenuButton;
 use crate::error::AppError;
-use crate::model::{ActivityItem, TokenRow, UserView};
+use crate::model::{ActivityItem, Flash, TokenRow, UserView};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
+use std::collections::HashMap;
 
-/// Shared by the toolbar and the token page.
+/// A notice shown on one page: the success of a change made in the browser, or a refusal of a
+/// switch that was rolled back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub flash: Flash,
+    pub path: String,
+}
+
+/// Shared by the toolbar and the pages.
 #[derive(Clone, Copy)]
 pub struct PageData {
+    pub me: Resource<Result<UserView, AppError>>,
     pub tokens: Resource<Result<Vec<TokenRow>, AppError>>,
     /// The user's latest audit events ("Recent activity").
     pub activity: Resource<Result<Vec<ActivityItem>, AppError>>,
+    /// The notice a plain form post left in the session for this page view.
+    pub flash: Resource<Result<Option<Flash>, AppError>>,
+    /// Bumped after a change made from the browser: every resource above reads again.
+    pub changed: RwSignal<usize>,
+    /// Bumped after a change that only adds to Recent activity.
+    pub events: RwSignal<usize>,
+    /// Hide notifications switches flipped here, ahead of (and then confirmed by) the server.
+    pub hidden: RwSignal<HashMap<i64, bool>>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// The id of the row button a closed drawer gives focus back to, once the rows that hold
+    /// it are rendered again.
+    pub return_focus: RwSignal<Option<String>>,
 }
 
 pub fn use_page_data() -> PageData {
     expect_context::<PageData>()
 }
 
+impl PageData {
+    /// The token rows with the switches flipped in this browser applied: what the table, the
+    /// banner and the bell show.
+    pub fn rows(&self) -> Option<Result<Vec<TokenRow>, AppError>> {
+        let hidden = self.hidden.get();
+        self.tokens.get().map(|r| {
+            r.map(|mut rows| {
+                for row in &mut rows {
+                    if let Some(h) = hidden.get(&row.runtime.id) {
+                        row.notifications_hidden = *h;
+                    }
+                }
+                rows
+            })
+        })
+    }
+
+    /// After a change: the notice for `path`, and fresh data everywhere.
+    pub fn done(&self, text: String, path: &str) {
+        self.notice.set(Some(Notice {
+            flash: Flash {
+                error: false,
+                text,
+                in_form: false,
+            },
+            path: path.to_string(),
+        }));
+        self.changed.update(|v| *v += 1);
+    }
+
+    /// The error of a refused form on this page view: from the session after a plain post.
+    pub fn form_error(&self) -> Option<String> {
+        self.flash
+            .get()
+            .and_then(|f| f.ok().flatten())
+            .filter(|f| f.error && f.in_form)
+            .map(|f| f.text)
+    }
+}
+
 #[component]
 pub fn Layout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
-    // Read once per page view: pages render on the server only (islands).
-    let tokens = Resource::new(|| (), |_| list_tokens());
+    let changed = RwSignal::new(0usize);
+    let events = RwSignal::new(0usize);
+    let me = Resource::new(move || changed.get(), |_| get_me());
+    let tokens = Resource::new(move || changed.get(), |_| list_tokens());
     let flash = Resource::new(|| (), |_| take_flash());
-    let activity = Resource::new(|| (), |_| recent_activity());
-    provide_context(PageData { tokens, activity });
+    let activity = Resource::new(move || (changed.get(), events.get()), |_| recent_activity());
+    let data = PageData {
+        me,
+        tokens,
+        activity,
+        flash,
+        changed,
+        events,
+        hidden: RwSignal::new(HashMap::new()),
+        notice: RwSignal::new(None),
+        return_focus: RwSignal::new(None),
+    };
+    provide_context(data);
+
+    // A notice belongs to the page it was made for; the server's, to the first page view.
+    let location = use_location();
+    let navigated = RwSignal::new(false);
+    Effect::watch(
+        move || location.pathname.get(),
+        move |path, _, _| {
+            navigated.set(true);
+            if data
+                .notice
+                .with_untracked(|n| n.as_ref().is_some_and(|n| n.path != *path))
+            {
+                data.notice.set(None);
+            }
+        },
+        false,
+    );
+    // Fresh rows carry the server's switches: the local ones are no longer needed.
+    Effect::new(move |seen: Option<()>| {
+        tokens.track();
+        if seen.is_some() {
+            data.hidden.set(HashMap::new());
+        }
+    });
+    let shown = move || {
+        data.notice
+            .get()
+            .map(|n| n.flash)
+            .or_else(|| {
+                if navigated.get() {
+                    None
+                } else {
+                    flash.get().and_then(|f| f.ok().flatten())
+                }
+            })
+            .filter(|f| !f.in_form)
+    };
 
     view! {
         <header class="toolbar">
@@ -41,23 +155,20 @@ pub fn Layout() -> impl IntoView {
                     me.get()
                         .map(|r| match r {
                             Ok(user) => view! { <UserTools user/> }.into_any(),
-                            Err(_) => view! { <a class="button" href="/login">"Sign in"</a> }.into_any(),
+                            Err(_) => view! { <a class="button" href="/login" rel="external">"Sign in"</a> }.into_any(),
                         })
                 }}
             </Transition>
         </header>
         <Transition fallback=|| ()>
             {move || {
-                flash
-                    .get()
-                    .and_then(|f| f.ok().flatten())
-                    .map(|f| {
-                        if f.error {
-                            view! { <p class="flash alert error" role="alert">{f.text}</p> }.into_any()
-                        } else {
-                            view! { <p class="flash alert success" role="status">{f.text}</p> }.into_any()
-                        }
-                    })
+                shown().map(|f| {
+                    if f.error {
+                        view! { <p class="flash alert error" role="alert">{f.text}</p> }.into_any()
+                    } else {
+                        view! { <p class="flash alert success" role="status">{f.text}</p> }.into_any()
+                    }
+                })
             }}
         </Transition>
         <Outlet/>
@@ -81,7 +192,8 @@ fn UserTools(user: UserView) -> impl IntoView {
         <div class="toolbar-tools">
             <span class="accounts" title="Your accounts">{accounts}</span>
             <NotificationsBell/>
-            <MenuButton label="Account menu" menu_id="avatar-menu" button_class="avatar" face=move || initials>
+            // The accessible name starts with the visible initials (WCAG 2.5.3, label in name).
+            <MenuButton label=format!("{initials} Account menu") menu_id="avatar-menu" button_class="avatar" face=move || initials>
                 <li role="none" class="menu-header">
                     <strong>{user.display_name.clone()}</strong>
                     <span>{user.email.clone()}</span>
@@ -108,18 +220,18 @@ fn UserTools(user: UserView) -> impl IntoView {
 }
 
 /// The bell: how many runtimes have an invalid or expired token (hidden ones excluded), and a
-/// menu linking to each one's Add Token form.
+/// menu linking to each one's Add Token form. Rendered inside the toolbar's Transition, which
+/// waits for the rows too: a boundary of its own there would be created at a different moment on
+/// the server and in the browser and shift every hydration id after it (docs/spa.md).
 #[component]
 fn NotificationsBell() -> impl IntoView {
     let data = use_page_data();
     view! {
-        <Transition fallback=|| ()>
             {move || {
-                // Only the rows that ring are copied out of the resource.
-                let rows: Vec<TokenRow> = data.tokens.with(|r| match r {
-                    Some(Ok(rows)) => rows.iter().filter(|r| r.notifies()).cloned().collect(),
+                let rows: Vec<TokenRow> = match data.rows() {
+                    Some(Ok(rows)) => rows.into_iter().filter(TokenRow::notifies).collect(),
                     _ => Vec::new(),
-                });
+                };
                 let count = rows.len();
                 let items = if rows.is_empty() {
                     view! { <li role="none" class="menu-empty">"No notifications"</li> }.into_any()
@@ -155,6 +267,5 @@ fn NotificationsBell() -> impl IntoView {
                     </MenuButton>
                 }
             }}
-        </Transition>
     }
 }

@@ -1,7 +1,7 @@
 //! Menu buttons (WAI-ARIA menu-button pattern): a button that opens a `role=menu` list, operable
-//! by mouse and keyboard. Every menu renders on the server as plain HTML; one island,
-//! [`MenuKeys`], drives them all by event delegation, so a page with fifty row menus ships and
-//! hydrates one small island instead of fifty. Without JavaScript a list opens on focus (CSS).
+//! by mouse and keyboard. Every menu is plain markup; one component, [`MenuKeys`], drives them
+//! all by event delegation on the document, so the fifty row menus of a page (and rows rendered
+//! later, in place) need no handlers of their own. Without JavaScript a list opens on focus (CSS).
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -125,6 +125,11 @@ fn on_click(ev: web_sys::MouseEvent) {
     if let Some((menu, target)) = Menu::around(ev.target()) {
         if menu.button.contains(Some(&target)) {
             menu.set_open(!menu.is_open());
+        } else if menu.list.contains(Some(&target))
+            && target.closest(ITEM_SELECTOR).ok().flatten().is_some()
+        {
+            // An item was chosen: the page navigates in place or changes, the menu is done.
+            menu.close(true);
         }
     }
 }
@@ -194,12 +199,12 @@ fn listen<E: JsCast + 'static>(name: &str, handler: fn(E)) {
     });
     // On the document, not the window: it sees a key before a drawer's window listener does.
     let _ = document().add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
-    // Listens as long as the page lives: every navigation is a full page load.
+    // Listens as long as the app lives: it is mounted once, and navigation happens in place.
     cb.forget();
 }
 
-/// The behaviour of every menu on the page: the one part of them shipped to the browser.
-#[island]
+/// The behaviour of every menu of the app, mounted once beside the router.
+#[component]
 pub fn MenuKeys() -> impl IntoView {
     Effect::new(|_| {
         listen("click", on_click);

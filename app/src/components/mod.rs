@@ -1,14 +1,14 @@
-//! Building blocks shared by the pages. The app renders on the server; the few parts that need
-//! the browser are islands (`#[island]`), the only code shipped as WASM.
+//! Building blocks shared by the pages.
 
+pub mod drawer;
 pub mod layout;
 pub mod menu;
 
 use leptos::prelude::*;
 
-/// Marks the app root once the islands before it are live: the menus switch from their
-/// no-JavaScript fallback (CSS) to scripted behaviour, and tests can wait for it.
-#[island]
+/// Marks the app root once it has hydrated: the menus switch from their no-JavaScript fallback
+/// (CSS) to scripted behaviour, and tests can wait for it.
+#[component]
 pub fn HydrationMark() -> impl IntoView {
     Effect::new(move |_| {
         if let Ok(Some(app)) = document().query_selector(".app") {
@@ -18,13 +18,43 @@ pub fn HydrationMark() -> impl IntoView {
     });
 }
 
-/// Pressing Escape anywhere (unless a menu took it) goes to `href`: how a drawer closes.
-#[island]
-pub fn EscapeGoesTo(href: String) -> impl IntoView {
-    // Lives as long as the page: a drawer is a page of its own.
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && !ev.default_prevented() {
-            let _ = window().location().set_href(&href);
+/// Calls `done` with the answer each time `action` succeeds in the browser (a plain form post
+/// is answered by a redirect instead, and never gets here).
+pub fn on_success<S>(action: ServerAction<S>, done: impl Fn(&S::Output) + 'static)
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if let Some(Ok(v)) = action.value().get_untracked() {
+                done(&v);
+            }
+        },
+        false,
+    );
+}
+
+/// The error to show in a form: the browser's last answer, or after a plain form post the one
+/// the server kept for this page view. A value the action holds before it was ever sent here
+/// came from the URL (`__err`, which any link can set) and is never shown.
+pub fn form_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Copy + Send + Sync
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + std::fmt::Display + 'static,
+{
+    let data = layout::use_page_data();
+    move || {
+        if action.version().get() == 0 {
+            return data.form_error();
         }
-    });
+        action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    }
 }

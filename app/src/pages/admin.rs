@@ -4,9 +4,13 @@ use crate::api::{
     admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveOauthApp, RevokeRuntimeKey,
     SaveOauthApp,
 };
-use crate::model::{action_label, AdminAccount, ProviderKind};
+use crate::components::layout::use_page_data;
+use crate::components::{form_error, on_success};
+use crate::model::{action_label, notice, AdminAccount, ProviderKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+const ADMIN: &str = "/admin";
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -17,22 +21,31 @@ pub fn AdminPage() -> impl IntoView {
     let keys = Keys {
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
     };
-    // Server-rendered: each form posts and redirects, so one read per page view is all it needs.
-    let overview = Resource::new(|| (), |_| admin_overview());
-    // The first failure among the forms' last results, shown above them.
-    let error = move || {
-        [
-            save.value().get().and_then(|r| r.err()),
-            remove.value().get().and_then(|r| r.err()),
-            add_runtime.value().get().and_then(|r| r.err()),
-            add_member.value().get().and_then(|r| r.err()),
-            keys.revoke.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|e| e.to_string())
-    };
+    let data = use_page_data();
+    // Read again after every change made here (and elsewhere in this browser).
+    let overview = Resource::new(move || data.changed.get(), |_| admin_overview());
+    on_success(save, move |f| data.done(notice::oauth_app_saved(f), ADMIN));
+    on_success(remove, move |l| {
+        data.done(notice::oauth_app_removed(l), ADMIN)
+    });
+    on_success(add_runtime, move |n| {
+        data.done(notice::runtime_added(n), ADMIN)
+    });
+    on_success(add_member, move |e| {
+        data.done(notice::member_added(e), ADMIN)
+    });
+    on_success(keys.revoke, move |p| {
+        data.done(notice::key_revoked(p), ADMIN)
+    });
+    // The failure of the form sent last, shown above the forms.
+    let errors = [
+        Signal::derive(form_error(save)),
+        Signal::derive(form_error(remove)),
+        Signal::derive(form_error(add_runtime)),
+        Signal::derive(form_error(add_member)),
+        Signal::derive(form_error(keys.revoke)),
+    ];
+    let error = move || errors.iter().find_map(|e| e.get());
     view! {
         <Title text="Admin"/>
         <main class="page">
@@ -40,8 +53,8 @@ pub fn AdminPage() -> impl IntoView {
                 <h1>"Admin"</h1>
                 <p class="muted">"OAuth apps, GitOps Runtimes and members of the accounts you administer."</p>
             </div>
-            {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
                         .into_iter()
@@ -61,9 +74,9 @@ struct Keys {
     revoke: ServerAction<RevokeRuntimeKey>,
 }
 
-/// Creates a runtime API key and shows it, once, in place: the one admin form that needs the
-/// browser (posted plainly, the answer would be a redirect and the key never seen).
-#[island]
+/// Creates a runtime API key and shows it, once, in place (posted plainly, without JavaScript,
+/// the answer would be a redirect and the key never seen).
+#[component]
 fn CreateKey(runtime_id: i64, runtime_name: String) -> impl IntoView {
     let create = ServerAction::<CreateRuntimeKey>::new();
     view! {
@@ -71,7 +84,8 @@ fn CreateKey(runtime_id: i64, runtime_name: String) -> impl IntoView {
             <input type="hidden" name="runtime_id" value=runtime_id/>
             <button class="small" type="submit" aria-label=format!("Create API key for {runtime_name}")>"Create API key"</button>
         </ActionForm>
-        {move || create.value().get().map(|r| match r {
+        // Only an answer to a call from here: a value before that would come from the URL.
+        {move || (create.version().get() > 0).then(|| create.value().get()).flatten().map(|r| match r {
             Ok(key) => view! {
                 <div class="alert success new-key" role="status">
                     <p>"New runtime API key (shown only once; store it in the runtime now):"</p>
@@ -163,12 +177,13 @@ fn AccountAdmin(
                     let rt_keys: Vec<_> = account.keys.iter().filter(|k| k.runtime_id == r.id).cloned().collect();
                     view! {
                         <li>
-                            <strong>{r.name.clone()}</strong> {format!(" · {} · {}", r.provider.label(), r.api_url)}
+                            <strong>{r.name.clone()}</strong>
+                            <span>{format!(" · {} · {}", r.provider.label(), r.api_url)}</span>
                             <ul class="keys">
                                 {rt_keys.into_iter().map(|k| view! {
                                     <li>
                                         <span class="mono">{format!("gpk_{}_…", k.prefix)}</span>
-                                        {format!(" created {}", k.created_at.format("%Y-%m-%d %H:%M UTC"))}
+                                        <span>{format!(" created {}", k.created_at.format("%Y-%m-%d %H:%M UTC"))}</span>
                                         {if k.revoked {
                                             view! { <span class="tag">"revoked"</span> }.into_any()
                                         } else {
@@ -205,7 +220,9 @@ fn AccountAdmin(
             <h3>"Members"</h3>
             <ul class="plain-list">
                 {account.members.clone().into_iter().map(|m| view! {
-                    <li>{m.display_name.clone()} " · " <span class="mono">{m.email.clone()}</span> {format!(" · {}", m.role.as_str())}</li>
+                    // One text node per element: adjacent text nodes merge in the browser's
+                    // parser and no longer match what hydration walks (docs/spa.md).
+                    <li><span>{format!("{} · ", m.display_name)}</span><span class="mono">{m.email.clone()}</span><span>{format!(" · {}", m.role.as_str())}</span></li>
                 }).collect_view()}
             </ul>
             <details class="advanced">
@@ -236,9 +253,11 @@ fn AccountAdmin(
                                 <tr>
                                     <td><time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</time></td>
                                     <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
-                                    <td><span>{action_label(&e.action).to_string()}</span><span class="muted">{if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) }}</span></td>
-                                    <td>{e.runtime.unwrap_or_default()}</td>
-                                    <td class="mono">{e.client_addr.unwrap_or_default()}</td>
+                                    <td><span>{action_label(&e.action).to_string()}</span>{(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
+                                    // None, not "": an empty text node is not in the parsed page,
+                                    // and hydration would look for it (docs/spa.md).
+                                    <td>{e.runtime}</td>
+                                    <td class="mono">{e.client_addr}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -1,23 +1,37 @@
-//! The Add Token and Delete Token drawers of one runtime. Each has its own URL and is a page
-//! over the list: its forms post and redirect (back to the list with a notice, or to the drawer
-//! with the error). Cancel, or Escape once the page is live, closes it.
+//! The Add Token and Delete Token drawers of one runtime, child routes of the token list. In the
+//! browser their forms call the server functions in place: the button shows that the provider is
+//! being asked, a refusal appears in the form, a success closes the drawer and the list updates.
+//! Without JavaScript the same forms post and redirect (back to the list with a notice, or to
+//! the drawer with the error kept in the session).
 
 use crate::api::{AddToken, DeleteToken};
+use crate::components::drawer::{Drawer, LIST};
 use crate::components::layout::use_page_data;
-use crate::components::EscapeGoesTo;
-use crate::model::{token_page_url, token_steps, TokenRow};
+use crate::components::{form_error, on_success};
+use crate::model::{notice, token_page_url, token_steps, TokenRow};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
-const LIST: &str = "/git-personal-access-tokens";
+/// The runtime id named in the URL.
+fn use_runtime_id() -> impl Fn() -> Option<i64> + Copy {
+    let params = use_params_map();
+    move || params.read().get("id").and_then(|s| s.parse::<i64>().ok())
+}
+
+/// The DOM id of the row button that opens this drawer (`add-token-3`).
+fn opener(kind: &str) -> String {
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .unwrap_or_default();
+    format!("{kind}-token-{id}")
+}
 
 /// The row of the runtime named in the URL, once the rows are loaded.
 fn use_row() -> impl Fn() -> Option<Result<TokenRow, String>> + Copy {
     let data = use_page_data();
-    let params = use_params_map();
+    let id = use_runtime_id();
     move || {
-        let id = params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+        let id = id();
         data.tokens.get().map(|r| {
             r.map_err(|e| e.to_string()).and_then(|rows| {
                 rows.into_iter()
@@ -31,17 +45,37 @@ fn use_row() -> impl Fn() -> Option<Result<TokenRow, String>> + Copy {
     }
 }
 
+/// A success closes the drawer: back to the list, with the notice and fresh rows, and focus
+/// for the row's button (`opener`) once they are rendered.
+fn close_on_success<S>(action: ServerAction<S>, text: fn(&str) -> String, opener: String)
+where
+    S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    let data = use_page_data();
+    let navigate = use_navigate();
+    on_success(action, move |runtime: &String| {
+        data.return_focus.set(Some(opener.clone()));
+        data.done(text(runtime), LIST);
+        navigate(LIST, Default::default());
+    });
+}
+
+/// A refusal shown in the form; in the browser focus moves to it, so it is read out.
 #[component]
-fn Drawer(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <Title text=title/>
-        <EscapeGoesTo href=LIST.to_string()/>
-        <div class="drawer-backdrop">
-            <section class="drawer" role="dialog" aria-modal="true" aria-labelledby="drawer-title">
-                <h2 id="drawer-title">{title}</h2>
-                {children()}
-            </section>
-        </div>
+fn FormError(error: impl Fn() -> Option<String> + Copy + Send + Sync + 'static) -> impl IntoView {
+    let alert = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if error().is_some() {
+            if let Some(el) = alert.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+    move || {
+        error().map(
+            |e| view! { <p class="alert error" role="alert" tabindex="-1" node_ref=alert>{e}</p> },
+        )
     }
 }
 
@@ -49,14 +83,21 @@ fn Drawer(title: &'static str, children: Children) -> impl IntoView {
 pub fn AddTokenDrawer() -> impl IntoView {
     let row = use_row();
     let add = ServerAction::<AddToken>::new();
-    let error = move || {
-        add.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let opener = opener("add");
+    close_on_success(add, notice::token_added, opener.clone());
+    let error = form_error(add);
+    let pending = add.pending();
+    let token_input = NodeRef::<leptos::html::Input>::new();
+    // A refused token is cleared from its field; the username stays as typed.
+    Effect::new(move |_| {
+        if let Some(Err(_)) = add.value().get() {
+            if let Some(el) = token_input.get_untracked() {
+                el.set_value("");
+            }
+        }
+    });
     view! {
-        <Drawer title="Add Token">
+        <Drawer title="Add Token" opener>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || row().map(|r| match r {
                     Err(e) => view! {
@@ -66,16 +107,18 @@ pub fn AddTokenDrawer() -> impl IntoView {
                     Ok(row) => {
                         let rt = row.runtime.clone();
                         let kind = rt.provider;
+                        // Open again after a refused plain post, so the fields are at hand.
+                        let reopen = error().is_some();
                         view! {
                             <p class="drawer-runtime">
                                 <img src=kind.logo() alt="" width="18" height="18"/>
-                                " GitOps Runtime " <strong>{rt.name.clone()}</strong>
-                                {format!(" · {} · {}", rt.account_name, kind.label())}
+                                <span>" GitOps Runtime "</span>
+                                <strong>{rt.name.clone()}</strong>
+                                <span>{format!(" · {} · {}", rt.account_name, kind.label())}</span>
                             </p>
                             {row.token.as_ref().map(|t| view! {
                                 <p class="hint">{format!("This Runtime already has a token (••••{}). A new token replaces it once it has been validated.", t.last4)}</p>
                             })}
-                            {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                             {row.oauth_available.then(|| view! {
                                 <form class="oauth-start" method="post" action="/oauth/start">
                                     <input type="hidden" name="runtime_id" value=rt.id/>
@@ -84,9 +127,9 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                 </form>
                             })}
                             <ActionForm action=add>
+                                <FormError error/>
                                 <input type="hidden" name="runtime_id" value=rt.id/>
-                                // Open again after a refused token, so the fields are at hand.
-                                <details class="advanced" open=error().is_some()>
+                                <details class="advanced" open=reopen>
                                     <summary>"Advanced authorization options"</summary>
                                     {kind.needs_username().then(|| view! {
                                         <label for="username">"Bitbucket username"</label>
@@ -94,7 +137,7 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                         <p class="hint">"For Bitbucket Cloud API tokens, your Atlassian account email."</p>
                                     })}
                                     <label for="token">"Personal Access Token"</label>
-                                    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false"/>
+                                    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" node_ref=token_input/>
                                     <div class="how-to">
                                         <p><strong>{format!("How to generate a {} token", kind.family())}</strong></p>
                                         <ol>{token_steps(kind).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
@@ -107,7 +150,9 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                 </details>
                                 <div class="form-actions">
                                     <a class="button" href=LIST>"Cancel"</a>
-                                    <button class="primary" type="submit">"Add Token"</button>
+                                    <button class="primary" type="submit" disabled=move || pending.get()>
+                                        {move || if pending.get() { "Validating…" } else { "Add Token" }}
+                                    </button>
                                 </div>
                             </ActionForm>
                         }.into_any()
@@ -122,15 +167,12 @@ pub fn AddTokenDrawer() -> impl IntoView {
 pub fn DeleteTokenDrawer() -> impl IntoView {
     let row = use_row();
     let delete = ServerAction::<DeleteToken>::new();
-    let error = move || {
-        delete
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let opener = opener("delete");
+    close_on_success(delete, notice::token_deleted, opener.clone());
+    let error = form_error(delete);
+    let pending = delete.pending();
     view! {
-        <Drawer title="Delete Token">
+        <Drawer title="Delete Token" opener>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || row().map(|r| match r {
                     Err(e) => view! {
@@ -139,15 +181,18 @@ pub fn DeleteTokenDrawer() -> impl IntoView {
                     }.into_any(),
                     Ok(row) => view! {
                         <p>
-                            "Delete your Git user token for " <strong>{row.runtime.name.clone()}</strong> "? "
-                            "You will no longer have access to the Git repositories, Git Sources and other resources associated with this Runtime. The Runtime itself is not affected."
+                            <span>"Delete your Git user token for "</span>
+                            <strong>{row.runtime.name.clone()}</strong>
+                            <span>"? You will no longer have access to the Git repositories, Git Sources and other resources associated with this Runtime. The Runtime itself is not affected."</span>
                         </p>
-                        {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                         <ActionForm action=delete>
+                            <FormError error/>
                             <input type="hidden" name="runtime_id" value=row.runtime.id/>
                             <div class="form-actions">
                                 <a class="button" href=LIST>"Cancel"</a>
-                                <button class="primary danger-fill" type="submit">"Delete Token"</button>
+                                <button class="primary danger-fill" type="submit" disabled=move || pending.get()>
+                                    {move || if pending.get() { "Deleting…" } else { "Delete Token" }}
+                                </button>
                             </div>
                         </ActionForm>
                     }.into_any(),

@@ -26,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
     let email = move || query.read().get("email").unwrap_or_default();
     view! {
         <Title text="Sign in"/>
-        <main class="login">
+        <main class="login-page">
             <form class="card login-card" method="post" action="/login">
                 <div class="brand big">
                     <img src="/favicon.svg" alt="" width="40" height="40"/>

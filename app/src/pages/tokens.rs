@@ -2,14 +2,14 @@
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
 use crate::api::SetNotificationsHidden;
-use crate::components::layout::use_page_data;
+use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
-use crate::model::{action_label, ActivityItem, TokenRow, TokenStatus};
+use crate::model::{action_label, notice, ActivityItem, Flash, TokenRow, TokenStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
 
 pub const HIDE_NOTIFICATIONS: &str = "Hide notifications";
 
@@ -23,6 +23,7 @@ pub fn TokensPage() -> impl IntoView {
             .get("account")
             .and_then(|a| a.parse::<i64>().ok())
     };
+    let switch = Switch::new(data);
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -34,24 +35,104 @@ pub fn TokensPage() -> impl IntoView {
                 </p>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
-                // The activity list renders in the table's branch: a sibling after this
-                // Transition broke hydration (see the team notes).
                 {move || {
-                    let items = data.activity.get().and_then(Result::ok).unwrap_or_default();
                     data.tokens
                         .get()
                         .map(|r| match r {
                             Ok(rows) => view! {
-                                {banner(&rows)}
-                                <RuntimeTable rows account=account_filter()/>
-                                <RecentActivity items/>
+                                // The banner follows the switches flipped here; the table
+                                // renders again only when the rows come back from the server.
+                                {move || banner(&data.rows().and_then(Result::ok).unwrap_or_default())}
+                                <RuntimeTable rows account=account_filter() switch/>
                             }.into_any(),
                             Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
                         })
                 }}
             </Transition>
+            <Transition fallback=|| ()>
+                {move || data.activity.get().map(|r| view! { <RecentActivity items=r.unwrap_or_default()/> })}
+            </Transition>
         </main>
         <Outlet/>
+    }
+}
+
+/// The Hide notifications switches of the rows: flipped at once in the browser (the bell and
+/// the banner follow), confirmed by the server, rolled back with a visible error if refused.
+#[derive(Clone, Copy)]
+struct Switch {
+    action: ServerAction<SetNotificationsHidden>,
+    /// The runtime of the latest flip and how it was before, to roll back to.
+    last: StoredValue<Option<(i64, bool)>>,
+    data: PageData,
+}
+
+impl Switch {
+    fn new(data: PageData) -> Self {
+        let switch = Switch {
+            action: ServerAction::<SetNotificationsHidden>::new(),
+            last: StoredValue::new(None),
+            data,
+        };
+        let location = use_location();
+        Effect::watch(
+            move || switch.action.version().get(),
+            move |_, _, _| {
+                let (flash, path) = match switch.action.value().get_untracked() {
+                    Some(Ok(hidden)) => {
+                        data.events.update(|v| *v += 1);
+                        (
+                            Flash {
+                                error: false,
+                                text: notice::notifications(hidden),
+                                in_form: false,
+                            },
+                            location.pathname.get_untracked(),
+                        )
+                    }
+                    Some(Err(e)) => {
+                        if let Some((id, before)) = switch.last.get_value() {
+                            data.hidden.update(|m| {
+                                m.insert(id, before);
+                            });
+                        }
+                        (
+                            Flash {
+                                error: true,
+                                text: e.to_string(),
+                                in_form: false,
+                            },
+                            location.pathname.get_untracked(),
+                        )
+                    }
+                    None => return,
+                };
+                data.notice.set(Some(Notice { flash, path }));
+            },
+            false,
+        );
+        switch
+    }
+
+    /// Whether the row's notifications are hidden, as shown now.
+    fn hidden(self, id: i64, stored: bool) -> impl Fn() -> bool + Copy + Send + Sync {
+        move || {
+            self.data
+                .hidden
+                .with(|m| m.get(&id).copied())
+                .unwrap_or(stored)
+        }
+    }
+
+    fn flip(self, id: i64, hidden: bool) {
+        self.data.hidden.update(|m| {
+            m.insert(id, hidden);
+        });
+        self.last.set_value(Some((id, !hidden)));
+        self.action.dispatch(SetNotificationsHidden {
+            runtime_id: id,
+            hidden,
+        });
     }
 }
 
@@ -99,7 +180,15 @@ fn accounts_of(rows: &[TokenRow]) -> Vec<(i64, String)> {
 }
 
 #[component]
-fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>) -> impl IntoView {
+fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> impl IntoView {
+    // Rendered again after a drawer closed: focus goes back to the row's button it came from.
+    let data = switch.data;
+    Effect::new(move |_| {
+        if let Some(id) = data.return_focus.get_untracked() {
+            crate::components::drawer::focus_by_id(&id);
+            data.return_focus.set(None);
+        }
+    });
     if rows.is_empty() {
         return view! {
             <div class="empty card">
@@ -131,14 +220,6 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>) -> impl IntoView {
             </nav>
         }
     });
-    // The rows are plain server-rendered HTML (no island inside), so they are rendered here in
-    // one synchronous pass: through the async page renderer, the nested futures of fifty rows
-    // were most of the page's cost (docs/performance.md). Leptos escapes the text as ever.
-    let body = shown
-        .into_iter()
-        .map(|r| view! { <RuntimeRowView row=r/> })
-        .collect_view()
-        .to_html();
     view! {
         {filter}
         <div class="table-wrap card">
@@ -156,7 +237,9 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>) -> impl IntoView {
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
-                <tbody inner_html=body></tbody>
+                <tbody>
+                    {shown.into_iter().map(|row| view! { <RuntimeRowView row switch/> }).collect_view()}
+                </tbody>
             </table>
         </div>
     }
@@ -168,24 +251,29 @@ fn date(d: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 #[component]
-fn RuntimeRowView(row: TokenRow) -> impl IntoView {
+fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let TokenRow {
         runtime,
         status,
         token,
-        notifications_hidden: hidden,
+        notifications_hidden,
         ..
     } = row;
     let id = runtime.id;
+    let hidden = switch.hidden(id, notifications_hidden);
     let name = runtime.name;
     let has_token = token.is_some();
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
     let (cell, error, expires, validated) = match token {
         Some(t) => {
             let expires = t.expires_at.map(date).unwrap_or_else(|| "Never".into());
-            let validated = t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string();
+            let validated = view! {
+                <time datetime=t.last_validated_at.to_rfc3339() title=t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string()>
+                    {date(t.last_validated_at)}
+                </time>
+            };
             let cell = view! {
-                <span class="login">{t.provider_login.unwrap_or_default()}</span>
+                {t.provider_login.map(|l| view! { <span class="provider-login">{l}</span> })}
                 <span class="mono" aria-label=format!("token ending in {}", t.last4)>{format!("••••{}", t.last4)}</span>
                 {(t.method == "oauth").then(|| view! { <span class="tag">"OAuth"</span> })}
                 {(!t.shared_with.is_empty()).then(|| view! {
@@ -201,40 +289,43 @@ fn RuntimeRowView(row: TokenRow) -> impl IntoView {
             <th scope="row" class="runtime-name">
                 {name.clone()}
             </th>
-            <td>{runtime.account_name}</td>
-            <td class="provider">
+            <td data-label="Account">{runtime.account_name}</td>
+            <td class="provider" data-label="Git provider">
                 <img src=runtime.provider.logo() alt="" width="18" height="18"/>
                 <span>{runtime.provider.label()}</span>
             </td>
-            <td>
+            <td data-label="Token status">
                 <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
-                {hidden.then(|| view! {
+                {move || hidden().then(|| view! {
                     <span class="hidden-icon" role="img" aria-label="Notifications hidden" title="Notifications hidden">
                         <svg aria-hidden="true" viewBox="0 0 24 24" width="14" height="14"><path fill="currentColor" d="M3.3 2.3 2 3.6l3.2 3.2A7 7 0 0 0 5 11v5l-2 2v1h13.2l3.2 3.2 1.3-1.3L3.3 2.3ZM12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66c-.6.14-1.17.37-1.7.67L19 16Z"/></svg>
                     </span>
                 })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
             </td>
-            <td class="token-cell">{cell}</td>
-            <td>{expires}</td>
-            <td>{validated}</td>
+            <td class="token-cell" data-label="Token">{cell}</td>
+            <td data-label="Expires">{expires}</td>
+            <td data-label="Last validated">{validated}</td>
             <td class="actions">
-                <a class="button primary small" href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
+                <a class="button primary small" id=format!("add-token-{id}") href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
                     "Add Token"
                 </a>
                 {has_token.then(|| view! {
-                    <a class="button danger small" href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
+                    <a class="button danger small" id=format!("delete-token-{id}") href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
                         "Delete Token"
                     </a>
                 })}
                 <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face=|| "⋮">
                     <li role="none">
-                        // A plain form, as `ActionForm` renders outside an island: the switch
-                        // posts to the server function and is redirected back with a notice.
-                        <form method="post" action=SetNotificationsHidden::url()>
+                        // Without JavaScript the switch posts to the server function and is
+                        // redirected back with a notice; with it, it flips in place.
+                        <form method="post" action=SetNotificationsHidden::url() on:submit=move |ev| {
+                            ev.prevent_default();
+                            switch.flip(id, !hidden());
+                        }>
                             <input type="hidden" name="runtime_id" value=id/>
-                            <input type="hidden" name="hidden" value=(!hidden).to_string()/>
-                            <button type="submit" role="menuitemcheckbox" aria-checked=hidden.to_string() class="switch-item">
+                            <input type="hidden" name="hidden" value=move || (!hidden()).to_string()/>
+                            <button type="submit" role="menuitemcheckbox" aria-checked=move || hidden().to_string() class="switch-item">
                                 <span>{HIDE_NOTIFICATIONS}</span>
                                 <span class="switch" aria-hidden="true"></span>
                             </button>
@@ -262,7 +353,7 @@ fn RecentActivity(items: Vec<ActivityItem>) -> impl IntoView {
                             <li>
                                 <time datetime=i.at.to_rfc3339()>{i.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
                                 <span>{format!(" · {}{}", action_label(&i.action), i.runtime.map(|r| format!(" · {r}")).unwrap_or_default())}</span>
-                                <span class="muted">{i.client_addr.map(|a| format!(" · from {a}")).unwrap_or_default()}</span>
+                                {i.client_addr.map(|a| view! { <span class="muted">{format!(" · from {a}")}</span> })}
                             </li>
                         }).collect_view()}
                     </ul>

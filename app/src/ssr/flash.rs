@@ -59,8 +59,9 @@ pub async fn take() -> Option<Flash> {
 /// Ends a mutating server function: on success, a plain form gets a notice for the next page
 /// and a redirect to `ok_to`; a scripted call has its answer, and no notice is left to surface
 /// on some later page (nor a session write paid for it). On failure, a plain form goes back to
-/// the form it came from (leptos_axum redirects to the Referer with the error, which the form
-/// shows there); a scripted call gets a 4xx status that says what kind of failure it was.
+/// the page it came from with the error kept in the session for that form (never in the URL,
+/// where server_fn would put it and a crafted link could set it); a scripted call gets a 4xx
+/// status that says what kind of failure it was.
 pub async fn finish<T>(
     result: Result<T, AppError>,
     ok_text: impl FnOnce(&T) -> String,
@@ -72,12 +73,22 @@ pub async fn finish<T>(
             set(Flash {
                 error: false,
                 text: ok_text(v),
+                in_form: false,
             })
             .await;
             leptos_axum::redirect(ok_to);
         }
         Ok(_) => {}
-        Err(_) if plain => {}
+        Err(e) if plain => {
+            set(Flash {
+                error: true,
+                text: e.to_string(),
+                in_form: true,
+            })
+            .await;
+            // Replaces the Location server_fn set (the Referer with `__err` in it).
+            leptos_axum::redirect(&form_page().await.unwrap_or_else(|| ok_to.to_string()));
+        }
         Err(e) => {
             if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(e.status());
@@ -85,4 +96,25 @@ pub async fn finish<T>(
         }
     }
     result
+}
+
+/// The local page a plain form was posted from (its Referer), without server_fn's error
+/// parameters.
+async fn form_page() -> Option<String> {
+    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    let referer = headers.get(http::header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "__err" && k != "__path")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut path = url.path().to_string();
+    if !kept.is_empty() {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish();
+        path = format!("{path}?{query}");
+    }
+    crate::model::is_local_path(&path).then_some(path)
 }
