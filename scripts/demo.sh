@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
 source scripts/env.sh
-cargo leptos build --release
+# --split: the lazy routes (Admin, Change password) become WASM chunks of their own.
+cargo leptos build --release --split
 node scripts/precompress.mjs target/site/pkg >/dev/null
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 exec target/release/gitpat demo

@@ -21,8 +21,8 @@ step "Rust unit and integration tests"
 # docs/spa.md). A request that hangs still fails its test by name after 20 s.
 RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo test -p server -p app
 
-step "build the site (cargo leptos build)"
-cargo leptos build
+step "build the site (cargo leptos build --split: lazy routes as WASM chunks)"
+cargo leptos build --split
 node scripts/precompress.mjs target/site/pkg
 
 step "load and crash scripts (short runs; full: python3 scripts/load.py, scripts/crash.py)"

@@ -12,7 +12,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,8 +50,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
                         <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
-                        <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
-                        <Route path=path!("/account/password") view=pages::account::ChangePasswordPage ssr=SsrMode::Async/>
+                        // Lazy: their code is a WASM chunk of its own, fetched when first visited.
+                        <Route path=path!("/admin") view={Lazy::<pages::admin::AdminRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view={Lazy::<pages::account::ChangePasswordRoute>::new()} ssr=SsrMode::Async/>
                         <ParentRoute path=path!("/git-personal-access-tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async>
                             <Route path=path!("") view=|| () ssr=SsrMode::Async/>
                             <Route path=path!("/:id/add") view=pages::drawers::AddTokenDrawer ssr=SsrMode::Async/>

@@ -3,5 +3,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Waits for the WASM chunk of a lazy route (Admin, Change password) when the page is one.
+    leptos::mount::hydrate_lazy(app::App);
 }

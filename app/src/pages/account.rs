@@ -9,6 +9,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
+/// Change password as a lazy route: its code is fetched when the page is first visited.
+pub struct ChangePasswordRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for ChangePasswordRoute {
+    fn data() -> Self {
+        ChangePasswordRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ChangePasswordPage/> }.into_any()
+    }
+}
+
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
     // In the browser the form is sent in place; without JavaScript it posts and redirects (to
