@@ -50,13 +50,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
                         <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
-                        // Lazy: their code is a WASM chunk of its own, fetched when first visited.
+                        // Lazy: their code is a WASM chunk of its own, fetched when first visited (the drawers too).
                         <Route path=path!("/admin") view={Lazy::<pages::admin::AdminRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/account/password") view={Lazy::<pages::account::ChangePasswordRoute>::new()} ssr=SsrMode::Async/>
                         <ParentRoute path=path!("/git-personal-access-tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async>
                             <Route path=path!("") view=|| () ssr=SsrMode::Async/>
-                            <Route path=path!("/:id/add") view=pages::drawers::AddTokenDrawer ssr=SsrMode::Async/>
-                            <Route path=path!("/:id/delete") view=pages::drawers::DeleteTokenDrawer ssr=SsrMode::Async/>
+                            <Route path=path!("/:id/add") view={Lazy::<pages::drawers::AddTokenRoute>::new()} ssr=SsrMode::Async/>
+                            <Route path=path!("/:id/delete") view={Lazy::<pages::drawers::DeleteTokenRoute>::new()} ssr=SsrMode::Async/>
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>

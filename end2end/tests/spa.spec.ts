@@ -143,6 +143,22 @@ test.describe('after hydration, in place', () => {
     expect(docs).toEqual([]);
   });
 
+  test('a drawer URL opened directly hydrates, takes focus, and Escape goes back to the list in place', async ({ page }) => {
+    const tokens = new TokensPage(page);
+    const href = await tokens.row('acme-staging').getByRole('link', { name: 'Add Token for acme-staging' }).getAttribute('href');
+    await page.goto(href!);
+    await hydrated(page);
+    const dialog = page.getByRole('dialog', { name: 'Add Token' });
+    await expect(dialog).toContainText('acme-staging');
+    await expect(dialog).toBeFocused();
+    const docs = countDocuments(page);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
+    await expect(tokens.row('acme-staging').getByRole('link', { name: 'Add Token for acme-staging' })).toBeFocused();
+    expect(docs).toEqual([]);
+  });
+
   test('the keyboard alone: avatar menu by arrow keys, a row\'s Add Token, Escape back', async ({ page }) => {
     const tokens = new TokensPage(page);
     await tokens.avatarButton().focus();

@@ -37,6 +37,8 @@ pub struct PageData {
     /// Hide notifications switches flipped here, ahead of (and then confirmed by) the server.
     pub hidden: RwSignal<HashMap<i64, bool>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// Set on the first navigation in the browser: the server's notice was for the first page.
+    pub navigated: RwSignal<bool>,
     /// The id of the row button a closed drawer gives focus back to, once the rows that hold
     /// it are rendered again.
     pub return_focus: RwSignal<Option<String>>,
@@ -78,6 +80,9 @@ impl PageData {
 
     /// The error of a refused form on this page view: from the session after a plain post.
     pub fn form_error(&self) -> Option<String> {
+        if self.navigated.get() {
+            return None;
+        }
         self.flash
             .get()
             .and_then(|f| f.ok().flatten())
@@ -89,6 +94,7 @@ impl PageData {
 #[component]
 pub fn Layout() -> impl IntoView {
     let changed = RwSignal::new(0usize);
+    let navigated = RwSignal::new(false);
     let events = RwSignal::new(0usize);
     let me = Resource::new(move || changed.get(), |_| get_me());
     let tokens = Resource::new(move || changed.get(), |_| list_tokens());
@@ -104,12 +110,12 @@ pub fn Layout() -> impl IntoView {
         hidden: RwSignal::new(HashMap::new()),
         notice: RwSignal::new(None),
         return_focus: RwSignal::new(None),
+        navigated,
     };
     provide_context(data);
 
     // A notice belongs to the page it was made for; the server's, to the first page view.
     let location = use_location();
-    let navigated = RwSignal::new(false);
     Effect::watch(
         move || location.pathname.get(),
         move |path, _, _| {
