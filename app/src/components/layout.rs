@@ -6,6 +6,7 @@
 
 use crate::api::{get_me, list_tokens, recent_activity, take_flash};
 use crate::components::menu::MenuButton;
+use crate::components::sync_html::SyncHtml;
 use crate::error::AppError;
 use crate::model::{ActivityItem, Flash, TokenRow, UserView};
 use leptos::prelude::*;
@@ -160,7 +161,8 @@ pub fn Layout() -> impl IntoView {
                 {move || {
                     me.get()
                         .map(|r| match r {
-                            Ok(user) => view! { <UserTools user/> }.into_any(),
+                            // One synchronous pass on the server: no boundary inside.
+                            Ok(user) => SyncHtml(view! { <UserTools user/> }).into_any(),
                             Err(_) => view! { <a class="button" href="/login" rel="external">"Sign in"</a> }.into_any(),
                         })
                 }}

@@ -3,6 +3,7 @@
 pub mod drawer;
 pub mod layout;
 pub mod menu;
+pub mod sync_html;
 
 use leptos::prelude::*;
 

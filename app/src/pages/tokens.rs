@@ -4,6 +4,7 @@
 use crate::api::SetNotificationsHidden;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
+use crate::components::sync_html::SyncHtml;
 use crate::model::{action_label, notice, ActivityItem, Flash, TokenRow, TokenStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -238,7 +239,8 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> im
                     </tr>
                 </thead>
                 <tbody>
-                    {shown.into_iter().map(|row| view! { <RuntimeRowView row switch/> }).collect_view()}
+                    // Rendered in one synchronous pass on the server (no boundary inside).
+                    {SyncHtml(shown.into_iter().map(|row| view! { <RuntimeRowView row switch/> }).collect_view())}
                 </tbody>
             </table>
         </div>
