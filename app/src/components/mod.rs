@@ -7,6 +7,27 @@ pub mod sync_html;
 
 use leptos::prelude::*;
 
+/// Declares a lazy route that shows one page component: its code becomes a WASM chunk of its own
+/// (`cargo leptos build --split`), fetched the first time the route is visited.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $page:ident) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+pub(crate) use lazy_page;
+
 /// Marks the app root once it has hydrated: the menus switch from their no-JavaScript fallback
 /// (CSS) to scripted behaviour, and tests can wait for it.
 #[component]

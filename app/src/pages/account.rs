@@ -9,18 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-/// Change password as a lazy route: its code is fetched when the page is first visited.
-pub struct ChangePasswordRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for ChangePasswordRoute {
-    fn data() -> Self {
-        ChangePasswordRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ChangePasswordPage/> }.into_any()
-    }
+crate::components::lazy_page! {
+    /// Change password as a lazy route: its code is fetched when the page is first visited.
+    ChangePasswordRoute => ChangePasswordPage
 }
 
 #[component]

@@ -12,18 +12,9 @@ use leptos_meta::Title;
 
 const ADMIN: &str = "/admin";
 
-/// The Admin area as a lazy route: the token page's first load does not carry its code.
-pub struct AdminRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AdminRoute {
-    fn data() -> Self {
-        AdminRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AdminPage/> }.into_any()
-    }
+crate::components::lazy_page! {
+    /// The Admin area as a lazy route: the token page's first load does not carry its code.
+    AdminRoute => AdminPage
 }
 
 #[component]

@@ -12,32 +12,14 @@ use crate::model::{notice, token_page_url, token_steps, TokenRow};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-/// The Add Token drawer as a lazy route: the list's first load does not carry its code.
-pub struct AddTokenRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for AddTokenRoute {
-    fn data() -> Self {
-        AddTokenRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AddTokenDrawer/> }.into_any()
-    }
+crate::components::lazy_page! {
+    /// The Add Token drawer as a lazy route: the list's first load does not carry its code.
+    AddTokenRoute => AddTokenDrawer
 }
 
-/// The Delete Token drawer as a lazy route.
-pub struct DeleteTokenRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for DeleteTokenRoute {
-    fn data() -> Self {
-        DeleteTokenRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <DeleteTokenDrawer/> }.into_any()
-    }
+crate::components::lazy_page! {
+    /// The Delete Token drawer as a lazy route.
+    DeleteTokenRoute => DeleteTokenDrawer
 }
 
 /// The runtime id named in the URL.
