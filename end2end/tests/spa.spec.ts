@@ -143,6 +143,22 @@ test.describe('after hydration, in place', () => {
     expect(docs).toEqual([]);
   });
 
+  test('Admin: a new API key stays shown while the list updates in place', async ({ page }) => {
+    const docs = countDocuments(page);
+    await new TokensPage(page).avatarButton().click();
+    await page.getByRole('menuitem', { name: 'Admin' }).click();
+    await page.getByRole('button', { name: 'Create API key for acme-staging' }).click();
+    const key = page.getByLabel('New runtime API key');
+    await expect(key).toHaveText(/^gpk_\w+_\w+$/);
+    const prefix = (await key.innerText()).split('_')[1];
+    await expect(page.getByRole('region', { name: 'Acme Platform' })).toContainText(`gpk_${prefix}_`);
+    // Another change reads the list again; the key is still there to copy.
+    await page.getByRole('button', { name: `Revoke key ${prefix}` }).click();
+    await expect(page.getByRole('status').filter({ hasText: `API key ${prefix} revoked.` })).toBeVisible();
+    await expect(key).toBeVisible();
+    expect(docs).toEqual([]);
+  });
+
   test('a drawer URL opened directly hydrates, takes focus, and Escape goes back to the list in place', async ({ page }) => {
     const tokens = new TokensPage(page);
     const href = await tokens.row('acme-staging').getByRole('link', { name: 'Add Token for acme-staging' }).getAttribute('href');

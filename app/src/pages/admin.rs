@@ -25,6 +25,7 @@ pub fn AdminPage() -> impl IntoView {
     let add_member = ServerAction::<AddMember>::new();
     let keys = Keys {
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
+        create: ServerAction::<CreateRuntimeKey>::new(),
     };
     let data = use_page_data();
     // Read again after every change made here (and elsewhere in this browser).
@@ -42,6 +43,9 @@ pub fn AdminPage() -> impl IntoView {
     on_success(keys.revoke, move |p| {
         data.done(notice::key_revoked(p), ADMIN)
     });
+    // The list reads again to show the new key's prefix; the key itself is shown above it, from
+    // this page's action, so no later reload takes it away before it is copied.
+    on_success(keys.create, move |_| data.changed.update(|v| *v += 1));
     // The failure of the form sent last, shown above the forms.
     let errors = [
         Signal::derive(form_error(save)),
@@ -58,6 +62,7 @@ pub fn AdminPage() -> impl IntoView {
                 <h1>"Admin"</h1>
                 <p class="muted">"OAuth apps, GitOps Runtimes and members of the accounts you administer."</p>
             </div>
+            <NewKey create=keys.create/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
                 {move || overview.get().map(|r| match r {
@@ -77,18 +82,29 @@ pub fn AdminPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Keys {
     revoke: ServerAction<RevokeRuntimeKey>,
+    create: ServerAction<CreateRuntimeKey>,
 }
 
-/// Creates a runtime API key and shows it, once, in place (posted plainly, without JavaScript,
-/// the answer would be a redirect and the key never seen).
+/// A runtime's Create API key button. The key needs the browser: posted plainly, the answer
+/// would be a redirect and the key never seen.
 #[component]
-fn CreateKey(runtime_id: i64, runtime_name: String) -> impl IntoView {
-    let create = ServerAction::<CreateRuntimeKey>::new();
+fn CreateKey(
+    runtime_id: i64,
+    runtime_name: String,
+    create: ServerAction<CreateRuntimeKey>,
+) -> impl IntoView {
     view! {
         <ActionForm action=create>
             <input type="hidden" name="runtime_id" value=runtime_id/>
             <button class="small" type="submit" aria-label=format!("Create API key for {runtime_name}")>"Create API key"</button>
         </ActionForm>
+    }
+}
+
+/// The key just created, shown once (it is stored only as a hash).
+#[component]
+fn NewKey(create: ServerAction<CreateRuntimeKey>) -> impl IntoView {
+    view! {
         // Only an answer to a call from here: a value before that would come from the URL.
         {move || (create.version().get() > 0).then(|| create.value().get()).flatten().map(|r| match r {
             Ok(key) => view! {
@@ -203,7 +219,7 @@ fn AccountAdmin(
                                     </li>
                                 }).collect_view()}
                             </ul>
-                            <CreateKey runtime_id=r.id runtime_name=r.name.clone()/>
+                            <CreateKey runtime_id=r.id runtime_name=r.name.clone() create=keys.create/>
                         </li>
                     }
                 }).collect_view()}

@@ -118,7 +118,9 @@ pub fn AddTokenDrawer() -> impl IntoView {
                         let rt = row.runtime.clone();
                         let kind = rt.provider;
                         // Open again after a refused plain post, so the fields are at hand.
-                        let reopen = error().is_some();
+                        // Read untracked: a refusal in the browser must not render the form
+                        // again (that would empty the fields).
+                        let reopen = untrack(error).is_some();
                         view! {
                             <p class="drawer-runtime">
                                 <img src=kind.logo() alt="" width="18" height="18"/>

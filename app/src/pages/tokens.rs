@@ -92,9 +92,12 @@ impl Switch {
                         )
                     }
                     Some(Err(e)) => {
+                        // Back to how it was, unless the switch was flipped again since.
                         if let Some((id, before)) = switch.last.get_value() {
                             data.hidden.update(|m| {
-                                m.insert(id, before);
+                                if m.get(&id) == Some(&!before) {
+                                    m.insert(id, before);
+                                }
                             });
                         }
                         (

@@ -80,14 +80,18 @@ pub async fn finish<T>(
         }
         Ok(_) => {}
         Err(e) if plain => {
+            let back = form_page().await.unwrap_or_else(|| ok_to.to_string());
+            // Shown in the form when it goes back to a form page of its own (a drawer, Change
+            // password); otherwise at the head of the page (the list's switch, the Admin area,
+            // a post without a Referer).
             set(Flash {
                 error: true,
                 text: e.to_string(),
-                in_form: true,
+                in_form: back != ok_to,
             })
             .await;
             // Replaces the Location server_fn set (the Referer with `__err` in it).
-            leptos_axum::redirect(&form_page().await.unwrap_or_else(|| ok_to.to_string()));
+            leptos_axum::redirect(&back);
         }
         Err(e) => {
             if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
