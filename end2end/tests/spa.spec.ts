@@ -91,6 +91,25 @@ test.describe('after hydration, in place', () => {
     expect(docs).toEqual([]);
   });
 
+  test('a drawer left while its call is running still updates the list when the call ends', async ({ page, request }) => {
+    const docs = countDocuments(page);
+    const tokens = new TokensPage(page);
+    const token = await registerToken(request, 'dana-demo');
+    await page.route('**/api/add_token', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    const drawer = new AddTokenDrawer(page);
+    await drawer.open('acme-prod');
+    await drawer.fill(token);
+    await expect(drawer.dialog().getByRole('button', { name: 'Validating…' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(drawer.dialog()).toBeHidden();
+    await expect(page.getByRole('status')).toHaveText('Token added to acme-prod.');
+    await expect(tokens.row('acme-prod')).toContainText(`••••${token.slice(-4)}`);
+    expect(docs).toEqual([]);
+  });
+
   test('a revoked token rings the bell; Hide notifications flips at once, and back', async ({ page, request }) => {
     const tokens = new TokensPage(page);
     const token = await registerToken(request, 'dana-demo');

@@ -4,14 +4,16 @@
 //! read below it (see docs/spa.md: a resource created inside a Suspense re-runs and never
 //! settles, and resources created in different orders on server and browser do not hydrate).
 
-use crate::api::{get_me, list_tokens, recent_activity, take_flash};
+use crate::api::{get_me, list_tokens, recent_activity, take_flash, AddToken, DeleteToken};
+use crate::components::drawer::LIST;
 use crate::components::menu::MenuButton;
+use crate::components::on_success;
 use crate::components::sync_html::SyncHtml;
 use crate::error::AppError;
-use crate::model::{ActivityItem, Flash, TokenRow, UserView};
+use crate::model::{notice, ActivityItem, Flash, TokenRow, UserView};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::HashMap;
 
 /// A notice shown on one page: the success of a change made in the browser, or a refusal of a
@@ -38,6 +40,10 @@ pub struct PageData {
     /// Hide notifications switches flipped here, ahead of (and then confirmed by) the server.
     pub hidden: RwSignal<HashMap<i64, bool>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// The drawers' calls. Owned here, not by a drawer: a call still running when its drawer is
+    /// left (Escape, Cancel) still refreshes the list and leaves its notice when it ends.
+    pub add: ServerAction<AddToken>,
+    pub delete: ServerAction<DeleteToken>,
     /// Set on the first navigation in the browser: the server's notice was for the first page.
     pub navigated: RwSignal<bool>,
     /// The id of the row button a closed drawer gives focus back to, once the rows that hold
@@ -112,8 +118,14 @@ pub fn Layout() -> impl IntoView {
         notice: RwSignal::new(None),
         return_focus: RwSignal::new(None),
         navigated,
+        add: ServerAction::new(),
+        delete: ServerAction::new(),
     };
     provide_context(data);
+    // Hide notifications, also owned here: a flip still pending when the list is left settles.
+    provide_context(crate::pages::tokens::Switch::new(data));
+    drawer_done(data, data.add, "add", notice::token_added);
+    drawer_done(data, data.delete, "delete", notice::token_deleted);
 
     // A notice belongs to the page it was made for; the server's, to the first page view.
     let location = use_location();
@@ -181,6 +193,33 @@ pub fn Layout() -> impl IntoView {
         </Transition>
         <Outlet/>
     }
+}
+
+/// A drawer's call succeeded: the notice and fresh rows for the list; if its drawer is still
+/// open, it closes, and focus goes back to the row's button once the rows are rendered again.
+fn drawer_done<S>(
+    data: PageData,
+    action: ServerAction<S>,
+    kind: &'static str,
+    text: fn(&str) -> String,
+) where
+    S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    let location = use_location();
+    let navigate = use_navigate();
+    on_success(action, move |runtime: &String| {
+        let path = location.pathname.get_untracked();
+        let open = path
+            .strip_prefix("/git-personal-access-tokens/")
+            .and_then(|rest| rest.strip_suffix(&format!("/{kind}")))
+            .map(str::to_string);
+        data.done(text(runtime), LIST);
+        if let Some(id) = open {
+            data.return_focus.set(Some(format!("{kind}-token-{id}")));
+            navigate(LIST, Default::default());
+        }
+    });
 }
 
 #[component]

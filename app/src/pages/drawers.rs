@@ -4,13 +4,12 @@
 //! Without JavaScript the same forms post and redirect (back to the list with a notice, or to
 //! the drawer with the error kept in the session).
 
-use crate::api::{AddToken, DeleteToken};
 use crate::components::drawer::{Drawer, LIST};
+use crate::components::form_error;
 use crate::components::layout::use_page_data;
-use crate::components::{form_error, on_success};
-use crate::model::{notice, token_page_url, token_steps, TokenRow};
+use crate::model::{token_page_url, token_steps, TokenRow};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 crate::components::lazy_page! {
     /// The Add Token drawer as a lazy route: the list's first load does not carry its code.
@@ -55,22 +54,6 @@ fn use_row() -> impl Fn() -> Option<Result<TokenRow, String>> + Copy {
     }
 }
 
-/// A success closes the drawer: back to the list, with the notice and fresh rows, and focus
-/// for the row's button (`opener`) once they are rendered.
-fn close_on_success<S>(action: ServerAction<S>, text: fn(&str) -> String, opener: String)
-where
-    S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
-    S::Error: Clone + Send + Sync + 'static,
-{
-    let data = use_page_data();
-    let navigate = use_navigate();
-    on_success(action, move |runtime: &String| {
-        data.return_focus.set(Some(opener.clone()));
-        data.done(text(runtime), LIST);
-        navigate(LIST, Default::default());
-    });
-}
-
 /// A refusal shown in the form; in the browser focus moves to it, so it is read out.
 #[component]
 fn FormError(error: impl Fn() -> Option<String> + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -92,9 +75,11 @@ fn FormError(error: impl Fn() -> Option<String> + Copy + Send + Sync + 'static) 
 #[component]
 pub fn AddTokenDrawer() -> impl IntoView {
     let row = use_row();
-    let add = ServerAction::<AddToken>::new();
+    // The call is the layout's (see `PageData::add`); what it answered for another drawer is not
+    // this drawer's.
+    let add = use_page_data().add;
+    add.clear();
     let opener = opener("add");
-    close_on_success(add, notice::token_added, opener.clone());
     let error = form_error(add);
     let pending = add.pending();
     let token_input = NodeRef::<leptos::html::Input>::new();
@@ -178,9 +163,9 @@ pub fn AddTokenDrawer() -> impl IntoView {
 #[component]
 pub fn DeleteTokenDrawer() -> impl IntoView {
     let row = use_row();
-    let delete = ServerAction::<DeleteToken>::new();
+    let delete = use_page_data().delete;
+    delete.clear();
     let opener = opener("delete");
-    close_on_success(delete, notice::token_deleted, opener.clone());
     let error = form_error(delete);
     let pending = delete.pending();
     view! {

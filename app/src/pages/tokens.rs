@@ -24,7 +24,7 @@ pub fn TokensPage() -> impl IntoView {
             .get("account")
             .and_then(|a| a.parse::<i64>().ok())
     };
-    let switch = Switch::new(data);
+    let switch = expect_context::<Switch>();
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -61,7 +61,7 @@ pub fn TokensPage() -> impl IntoView {
 /// The Hide notifications switches of the rows: flipped at once in the browser (the bell and
 /// the banner follow), confirmed by the server, rolled back with a visible error if refused.
 #[derive(Clone, Copy)]
-struct Switch {
+pub struct Switch {
     action: ServerAction<SetNotificationsHidden>,
     /// The runtime of the latest flip and how it was before, to roll back to.
     last: StoredValue<Option<(i64, bool)>>,
@@ -69,7 +69,7 @@ struct Switch {
 }
 
 impl Switch {
-    fn new(data: PageData) -> Self {
+    pub fn new(data: PageData) -> Self {
         let switch = Switch {
             action: ServerAction::<SetNotificationsHidden>::new(),
             last: StoredValue::new(None),
