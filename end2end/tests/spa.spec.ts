@@ -231,11 +231,17 @@ test.describe('layout', () => {
       await signIn(page, DEMO);
       await hydrated(page);
       const tokens = new TokensPage(page);
-      for (const [runtime, token] of [['acme-prod', SAMPLE.github], ['acme-staging', SAMPLE.gitlab]]) {
+      for (const [runtime, token, user] of [
+        ['acme-prod', SAMPLE.github],
+        ['acme-staging', SAMPLE.gitlab],
+        ['acme-edge', SAMPLE.bitbucket, SAMPLE.bitbucketUser],
+        // The widest row: "Expiring soon" (taken off again below; tokens.spec expects none here).
+        ['globex-enterprise', SAMPLE.githubExpiring],
+      ]) {
         if (await tokens.row(runtime).getByText('No token').count()) {
           await new AddTokenDrawer(page).open(runtime);
-          await new AddTokenDrawer(page).fill(token);
-          await expect(tokens.row(runtime)).toContainText('Valid');
+          await new AddTokenDrawer(page).fill(token, user);
+          await expect(tokens.row(runtime)).toContainText(`••••${token.slice(-4)}`);
         }
       }
       const heights = await tokens.table().locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
@@ -252,10 +258,20 @@ test.describe('layout', () => {
       });
       expect(overflow).toEqual({ page: 0, table: 0 });
       const del = tokens.row('acme-prod').getByRole('link', { name: 'Delete Token for acme-prod' });
+      // Every row's last control (its context menu) lies inside the table's card.
+      const wrapBox = (await page.locator('.table-wrap').boundingBox())!;
+      for (const kebab of await tokens.table().getByRole('button', { name: /^More actions for / }).all()) {
+        const k = (await kebab.boundingBox())!;
+        expect(k.x + k.width).toBeLessThanOrEqual(wrapBox.x + wrapBox.width);
+      }
       await del.scrollIntoViewIfNeeded();
       const box = (await del.boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(width);
+
+      await tokens.row('globex-enterprise').getByRole('link', { name: 'Delete Token for globex-enterprise' }).click();
+      await page.getByRole('dialog', { name: 'Delete Token' }).getByRole('button', { name: 'Delete Token' }).click();
+      await expect(tokens.row('globex-enterprise')).toContainText('No token');
     });
   }
 });

@@ -9,6 +9,12 @@ use leptos_router::hooks::use_navigate;
 
 pub const LIST: &str = "/git-personal-access-tokens";
 
+/// The DOM id of a row's button that opens a drawer (`kind`: "add" or "delete"), written once
+/// for the rows, the drawers and the focus they give back.
+pub fn row_button_id(kind: &str, runtime: impl std::fmt::Display) -> String {
+    format!("{kind}-token-{runtime}")
+}
+
 const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary, [tabindex]:not([tabindex='-1'])";
 
 #[component]
@@ -62,7 +68,7 @@ pub fn focus_by_id(id: &str) -> bool {
     let doc = document();
     let el = doc.get_element_by_id(id).or_else(|| {
         id.strip_prefix("delete-token-")
-            .and_then(|rt| doc.get_element_by_id(&format!("add-token-{rt}")))
+            .and_then(|rt| doc.get_element_by_id(&row_button_id("add", rt)))
     });
     match el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
         Some(el) => el.focus().is_ok(),

@@ -85,14 +85,17 @@ impl PageData {
         self.changed.update(|v| *v += 1);
     }
 
-    /// The error of a refused form on this page view: from the session after a plain post.
-    pub fn form_error(&self) -> Option<String> {
+    /// The notice the server kept for this page view; none once the browser has navigated.
+    fn server_flash(&self) -> Option<Flash> {
         if self.navigated.get() {
             return None;
         }
-        self.flash
-            .get()
-            .and_then(|f| f.ok().flatten())
+        self.flash.get().and_then(|f| f.ok().flatten())
+    }
+
+    /// The error of a refused form on this page view: from the session after a plain post.
+    pub fn form_error(&self) -> Option<String> {
+        self.server_flash()
             .filter(|f| f.error && f.in_form)
             .map(|f| f.text)
     }
@@ -153,13 +156,7 @@ pub fn Layout() -> impl IntoView {
         data.notice
             .get()
             .map(|n| n.flash)
-            .or_else(|| {
-                if navigated.get() {
-                    None
-                } else {
-                    flash.get().and_then(|f| f.ok().flatten())
-                }
-            })
+            .or_else(|| data.server_flash())
             .filter(|f| !f.in_form)
     };
 
@@ -211,12 +208,13 @@ fn drawer_done<S>(
     on_success(action, move |runtime: &String| {
         let path = location.pathname.get_untracked();
         let open = path
-            .strip_prefix("/git-personal-access-tokens/")
+            .strip_prefix(&format!("{LIST}/"))
             .and_then(|rest| rest.strip_suffix(&format!("/{kind}")))
             .map(str::to_string);
         data.done(text(runtime), LIST);
         if let Some(id) = open {
-            data.return_focus.set(Some(format!("{kind}-token-{id}")));
+            data.return_focus
+                .set(Some(crate::components::drawer::row_button_id(kind, id)));
             navigate(LIST, Default::default());
         }
     });

@@ -32,7 +32,7 @@ fn opener(kind: &str) -> String {
     let id = use_params_map()
         .with_untracked(|p| p.get("id"))
         .unwrap_or_default();
-    format!("{kind}-token-{id}")
+    crate::components::drawer::row_button_id(kind, id)
 }
 
 /// The row of the runtime named in the URL, once the rows are loaded.

@@ -2,6 +2,7 @@
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
 use crate::api::SetNotificationsHidden;
+use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
 use crate::components::sync_html::SyncHtml;
@@ -312,11 +313,11 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
             <td data-label="Expires">{expires}</td>
             <td data-label="Last validated">{validated}</td>
             <td class="actions">
-                <a class="button primary small" id=format!("add-token-{id}") href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
+                <a class="button primary small" id=row_button_id("add", id) href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
                     "Add Token"
                 </a>
                 {has_token.then(|| view! {
-                    <a class="button danger small" id=format!("delete-token-{id}") href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
+                    <a class="button danger small" id=row_button_id("delete", id) href=format!("/git-personal-access-tokens/{id}/delete") aria-label=format!("Delete Token for {name}")>
                         "Delete Token"
                     </a>
                 })}
