@@ -245,8 +245,12 @@ def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[
         html = page_user.token_page().body.decode()
         assets = sorted(set(re.findall(r'(?:href|src)="(/pkg/[^"]+\.(?:js|wasm|css))"', html)))
         raw_total = br_total = 0
-        for path in assets:
+        for path in assets:  # grows: a module's static imports load with it
             raw = page_user.request("GET", path)
+            if path.endswith(".js"):
+                for dep in re.findall(r'(?:from|import)\s*"\./([^"]+\.js)"', raw.body.decode()):
+                    if f"/pkg/{dep}" not in assets:
+                        assets.append(f"/pkg/{dep}")
             br = page_user.request("GET", path, headers={"Accept-Encoding": "br"})
             if raw.status != 200 or br.headers.get("Content-Encoding") != "br":
                 raise HarnessError(f"{path} is not served brotli-compressed (run scripts/precompress.mjs)")

@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
         <div class="app" data-hydrated="false">
             <Router>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<pages::login::LoginRoute>::new()} ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=components::layout::Layout ssr=SsrMode::Async>
                         <Route path=path!("/") view=|| view! { <Redirect path="/git-personal-access-tokens"/> }/>
                         // Lazy: their code is a WASM chunk of its own, fetched when first visited (the drawers too).

@@ -325,7 +325,9 @@ pub struct TokenInfo {
     pub username: Option<String>,
     /// `None` where the provider cannot tell the scopes.
     pub scopes: Option<Vec<String>>,
+    #[serde(with = "chrono::serde::ts_seconds_option")]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(with = "chrono::serde::ts_seconds")]
     pub last_validated_at: chrono::DateTime<chrono::Utc>,
     pub last_error: Option<String>,
     /// Other runtimes of this user that hold the same token (names).
@@ -598,6 +600,7 @@ pub struct MemberView {
 pub struct RuntimeKeyView {
     pub runtime_id: i64,
     pub prefix: String,
+    #[serde(with = "chrono::serde::ts_seconds")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub revoked: bool,
 }
@@ -620,12 +623,46 @@ pub struct AdminAccount {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEntry {
+    #[serde(with = "chrono::serde::ts_seconds")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub who: Option<String>,
     pub action: String,
     pub runtime: Option<String>,
     pub detail: String,
     pub client_addr: Option<String>,
+}
+
+/// How the pages write a moment, the same on the server and in the browser. The shared types
+/// carry moments as whole seconds since the epoch and these avoid chrono's format strings: the
+/// browser then needs neither chrono's parser nor its strftime engine (docs/performance.md).
+pub mod when {
+    use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+
+    /// `2026-12-01`
+    pub fn date(d: DateTime<Utc>) -> String {
+        d.date_naive().to_string()
+    }
+
+    /// `2026-12-01 14:05 UTC`
+    pub fn minute(d: DateTime<Utc>) -> String {
+        format!("{} {:02}:{:02} UTC", d.date_naive(), d.hour(), d.minute())
+    }
+
+    /// `2026-12-01 14:05:09 UTC`
+    pub fn second(d: DateTime<Utc>) -> String {
+        format!(
+            "{} {:02}:{:02}:{:02} UTC",
+            d.date_naive(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
+    }
+
+    /// For a `<time datetime>` attribute: `2026-12-01T14:05:09Z`.
+    pub fn machine(d: DateTime<Utc>) -> String {
+        d.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
 }
 
 /// The shortest password a user may choose.
@@ -658,6 +695,7 @@ pub fn action_label(action: &str) -> &str {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActivityItem {
+    #[serde(with = "chrono::serde::ts_seconds")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,
     pub runtime: Option<String>,

@@ -8,10 +8,12 @@ use crate::api::{get_me, list_tokens, recent_activity, take_flash, AddToken, Del
 use crate::components::drawer::LIST;
 use crate::components::menu::MenuButton;
 use crate::components::on_success;
-use crate::components::sync_html::SyncHtml;
+use crate::components::sync_html::RenderOnce;
 use crate::error::AppError;
 use crate::model::{notice, ActivityItem, Flash, TokenRow, UserView};
+use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::HashMap;
@@ -40,10 +42,13 @@ pub struct PageData {
     /// Hide notifications switches flipped here, ahead of (and then confirmed by) the server.
     pub hidden: RwSignal<HashMap<i64, bool>>,
     pub notice: RwSignal<Option<Notice>>,
-    /// The drawers' calls. Owned here, not by a drawer: a call still running when its drawer is
-    /// left (Escape, Cancel) still refreshes the list and leaves its notice when it ends.
-    pub add: ServerAction<AddToken>,
-    pub delete: ServerAction<DeleteToken>,
+    /// The drawers' calls ([`PageData::add`], [`PageData::delete`]). Owned here, not by a
+    /// drawer: a call still running when its drawer is left (Escape, Cancel) still refreshes the
+    /// list and leaves its notice when it ends.
+    add: StoredValue<Option<ServerAction<AddToken>>>,
+    delete: StoredValue<Option<ServerAction<DeleteToken>>>,
+    /// The layout's owner, where the drawers' calls are made (weak: it owns this).
+    owner: StoredValue<WeakOwner>,
     /// Set on the first navigation in the browser: the server's notice was for the first page.
     pub navigated: RwSignal<bool>,
     /// The id of the row button a closed drawer gives focus back to, once the rows that hold
@@ -70,6 +75,44 @@ impl PageData {
                 rows
             })
         })
+    }
+
+    /// The Add Token call. Made the first time a drawer asks, so that its code is in the drawer's
+    /// WASM chunk, not in the token page's first load.
+    pub fn add(&self) -> ServerAction<AddToken> {
+        self.action(self.add, "add", notice::token_added)
+    }
+
+    /// The Delete Token call, made like [`PageData::add`].
+    pub fn delete(&self) -> ServerAction<DeleteToken> {
+        self.action(self.delete, "delete", notice::token_deleted)
+    }
+
+    fn action<S>(
+        &self,
+        slot: StoredValue<Option<ServerAction<S>>>,
+        kind: &'static str,
+        text: fn(&str) -> String,
+    ) -> ServerAction<S>
+    where
+        S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+        S::Error: Clone + Send + Sync + 'static,
+    {
+        if let Some(action) = slot.get_value() {
+            return action;
+        }
+        let data = *self;
+        let make = move || {
+            let action = ServerAction::<S>::new();
+            drawer_done(data, action, kind, text);
+            action
+        };
+        let action = match self.owner.get_value().upgrade() {
+            Some(owner) => owner.with(make),
+            None => make(),
+        };
+        slot.set_value(Some(action));
+        action
     }
 
     /// After a change: the notice for `path`, and fresh data everywhere.
@@ -121,14 +164,13 @@ pub fn Layout() -> impl IntoView {
         notice: RwSignal::new(None),
         return_focus: RwSignal::new(None),
         navigated,
-        add: ServerAction::new(),
-        delete: ServerAction::new(),
+        add: StoredValue::new(None),
+        delete: StoredValue::new(None),
+        owner: StoredValue::new(Owner::current().expect("a reactive owner").downgrade()),
     };
     provide_context(data);
     // Hide notifications, also owned here: a flip still pending when the list is left settles.
     provide_context(crate::pages::tokens::Switch::new(data));
-    drawer_done(data, data.add, "add", notice::token_added);
-    drawer_done(data, data.delete, "delete", notice::token_deleted);
 
     // A notice belongs to the page it was made for; the server's, to the first page view.
     let location = use_location();
@@ -152,6 +194,7 @@ pub fn Layout() -> impl IntoView {
             data.hidden.set(HashMap::new());
         }
     });
+    let tools = RenderOnce::new();
     let shown = move || {
         data.notice
             .get()
@@ -168,23 +211,22 @@ pub fn Layout() -> impl IntoView {
             </a>
             <Transition fallback=|| ()>
                 {move || {
-                    me.get()
-                        .map(|r| match r {
-                            // One synchronous pass on the server: no boundary inside.
-                            Ok(user) => SyncHtml(view! { <UserTools user/> }).into_any(),
-                            Err(_) => view! { <a class="button" href="/login" rel="external">"Sign in"</a> }.into_any(),
-                        })
+                    me.read().as_ref().map(|r| match r {
+                        Ok(user) => Either::Left(tools.view(|| view! { <UserTools user=user.clone()/> })),
+                        Err(_) => Either::Right(view! { <a class="button" href="/login" rel="external">"Sign in"</a> }),
+                    })
                 }}
             </Transition>
         </header>
         <Transition fallback=|| ()>
             {move || {
                 shown().map(|f| {
-                    if f.error {
-                        view! { <p class="flash alert error" role="alert">{f.text}</p> }.into_any()
+                    let (class, role) = if f.error {
+                        ("flash alert error", "alert")
                     } else {
-                        view! { <p class="flash alert success" role="status">{f.text}</p> }.into_any()
-                    }
+                        ("flash alert success", "status")
+                    };
+                    view! { <p class=class role=role>{f.text}</p> }
                 })
             }}
         </Transition>
@@ -238,7 +280,7 @@ fn UserTools(user: UserView) -> impl IntoView {
             <span class="accounts" title="Your accounts">{accounts}</span>
             <NotificationsBell/>
             // The accessible name starts with the visible initials (WCAG 2.5.3, label in name).
-            <MenuButton label=format!("{initials} Account menu") menu_id="avatar-menu" button_class="avatar" face=move || initials>
+            <MenuButton label=format!("{initials} Account menu") menu_id="avatar-menu" button_class="avatar" face=initials>
                 <li role="none" class="menu-header">
                     <strong>{user.display_name.clone()}</strong>
                     <span>{user.email.clone()}</span>
@@ -279,9 +321,9 @@ fn NotificationsBell() -> impl IntoView {
                 };
                 let count = rows.len();
                 let items = if rows.is_empty() {
-                    view! { <li role="none" class="menu-empty">"No notifications"</li> }.into_any()
+                    Either::Left(view! { <li role="none" class="menu-empty">"No notifications"</li> })
                 } else {
-                    rows.into_iter()
+                    Either::Right(rows.into_iter()
                         .map(|r| {
                             let href = format!("/git-personal-access-tokens/{}/add", r.runtime.id);
                             view! {
@@ -293,15 +335,14 @@ fn NotificationsBell() -> impl IntoView {
                                 </li>
                             }
                         })
-                        .collect_view()
-                        .into_any()
+                        .collect_view())
                 };
                 view! {
                     <MenuButton
                         label=format!("Notifications: {count}")
                         menu_id="notifications-menu"
                         button_class="bell"
-                        face=move || view! {
+                        face=view! {
                             <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
                                 <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" fill="currentColor"/>
                             </svg>

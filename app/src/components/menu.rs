@@ -8,8 +8,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+/// Typed, not boxed (`Children`, `ViewFnOnce`): a boxed view costs every row an `AnyView` on the
+/// server and its own render and hydrate code in the WASM.
 #[component]
-pub fn MenuButton(
+pub fn MenuButton<F, C>(
     /// Accessible name of the button, e.g. "Account menu".
     #[prop(into)]
     label: String,
@@ -18,10 +20,13 @@ pub fn MenuButton(
     menu_id: String,
     #[prop(into, optional)] button_class: String,
     /// What the button shows (initials, an icon).
-    #[prop(into)]
-    face: ViewFnOnce,
-    children: Children,
-) -> impl IntoView {
+    face: F,
+    children: TypedChildren<C>,
+) -> impl IntoView
+where
+    F: IntoView + 'static,
+    C: IntoView + 'static,
+{
     let button_id = format!("{menu_id}-button");
     view! {
         <div class="menu-wrap">
@@ -34,10 +39,10 @@ pub fn MenuButton(
                 aria-controls=menu_id.clone()
                 aria-expanded="false"
             >
-                {face.run()}
+                {face}
             </button>
             <ul role="menu" id=menu_id class="menu" aria-labelledby=button_id>
-                {children()}
+                {children.into_inner()()}
             </ul>
         </div>
     }

@@ -1,9 +1,17 @@
-//! `SyncHtml`: renders a view that holds no Suspense or Transition synchronously on the server,
-//! also when it sits inside one. A boundary renders its children through tachys' async path,
-//! which builds a future per element; for the fifty rows of the token table that was most of the
-//! page's server cost (docs/performance.md). The HTML and its hydration markers are the same either
-//! way (the async path exists only to find nested boundaries), and in the browser this is a
-//! plain wrapper. Never put a Suspense, Transition or a resource read that must be awaited inside.
+//! `sync_html(view)`: a view that holds no Suspense, Transition or awaited resource, rendered in
+//! one synchronous pass on the server and hydrated in one synchronous pass in the browser, also
+//! when it sits inside a boundary.
+//!
+//! A boundary handles its children through tachys' async path: on the server it moves the whole
+//! view into an `AnyView` (`into_owned`), walks it once to start resources (`dry_resolve`) and once
+//! more to build a future per element (`resolve`) before it writes any HTML; in the browser every
+//! element gets an async hydrate step. For the fifty rows of the token table that was most of the
+//! page's server cost and much of the WASM (docs/performance.md). So on the server the view is
+//! written to HTML when it is made — the same HTML and hydration markers tachys would write later,
+//! since nothing inside waits — and in the browser it hydrates with the synchronous code.
+//!
+//! The view must start with an element (not text): it is written before its position in the
+//! page is known, and only a text node right after another text node needs a marker.
 
 use leptos::tachys::html::attribute::any_attribute::AnyAttribute;
 use leptos::tachys::html::attribute::Attribute;
@@ -11,81 +19,193 @@ use leptos::tachys::hydration::Cursor;
 use leptos::tachys::view::add_attr::AddAnyAttr;
 use leptos::tachys::view::{Position, PositionState, Render, RenderHtml};
 
-pub struct SyncHtml<V>(pub V);
+/// On the server, the view's HTML and the position it leaves for what follows; in the browser,
+/// the view.
+pub struct SyncHtml<V>(V);
 
-impl<V: Render> Render for SyncHtml<V> {
-    type State = V::State;
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Written {
+    html: String,
+    end: Position,
+}
 
-    fn build(self) -> Self::State {
-        self.0.build()
+#[cfg(feature = "ssr")]
+pub fn sync_html<V: RenderHtml>(view: V) -> SyncHtml<Written> {
+    let mut html = String::with_capacity(view.html_len());
+    let mut end = Position::FirstChild;
+    view.to_html_with_buf(&mut html, &mut end, true, false, Vec::new());
+    SyncHtml(Written { html, end })
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn sync_html<V: RenderHtml>(view: V) -> SyncHtml<V> {
+    SyncHtml(view)
+}
+
+/// `sync_html` for the view a boundary's children closure makes from loaded data. On the server
+/// a boundary calls that closure up to three times for one page (`dry_resolve` twice to find
+/// the resources read, then `resolve`), and loaded data no longer changes there: the first
+/// rendering is kept and written again. In the browser the closure runs again only when its
+/// data changed, and the view is made each time.
+#[derive(Clone, Copy)]
+pub struct RenderOnce {
+    #[cfg(feature = "ssr")]
+    written: leptos::prelude::StoredValue<Option<Written>>,
+}
+
+impl RenderOnce {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        RenderOnce {
+            #[cfg(feature = "ssr")]
+            written: leptos::prelude::StoredValue::new(None),
+        }
     }
 
-    fn rebuild(self, state: &mut Self::State) {
-        self.0.rebuild(state)
+    #[cfg(feature = "ssr")]
+    pub fn view<V: RenderHtml>(self, make: impl FnOnce() -> V) -> SyncHtml<Written> {
+        use leptos::prelude::{GetValue, SetValue};
+        if let Some(written) = self.written.get_value() {
+            return SyncHtml(written);
+        }
+        let view = sync_html(make());
+        self.written.set_value(Some(view.0.clone()));
+        view
+    }
+
+    #[cfg(not(feature = "ssr"))]
+    pub fn view<V: RenderHtml>(self, make: impl FnOnce() -> V) -> SyncHtml<V> {
+        sync_html(make())
     }
 }
 
-impl<V> AddAnyAttr for SyncHtml<V>
-where
-    V: RenderHtml,
-{
-    // Attributes are never spread onto it; it passes nothing on.
-    type Output<SomeNewAttr: Attribute> = Self;
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
 
-    fn add_any_attr<NewAttr: Attribute>(self, _attr: NewAttr) -> Self::Output<NewAttr> {
-        self
+    // Only ever rendered to HTML: the server never builds DOM.
+    impl Render for SyncHtml<Written> {
+        type State = ();
+
+        fn build(self) -> Self::State {}
+
+        fn rebuild(self, _state: &mut Self::State) {}
+    }
+
+    impl AddAnyAttr for SyncHtml<Written> {
+        type Output<SomeNewAttr: Attribute> = Self;
+
+        fn add_any_attr<NewAttr: Attribute>(self, _attr: NewAttr) -> Self::Output<NewAttr> {
+            self
+        }
+    }
+
+    impl RenderHtml for SyncHtml<Written> {
+        type AsyncOutput = Self;
+        type Owned = Self;
+
+        const MIN_LENGTH: usize = 0;
+
+        fn dry_resolve(&mut self) {}
+
+        async fn resolve(self) -> Self::AsyncOutput {
+            self
+        }
+
+        fn html_len(&self) -> usize {
+            self.0.html.len()
+        }
+
+        fn to_html_with_buf(
+            self,
+            buf: &mut String,
+            position: &mut Position,
+            _escape: bool,
+            _mark_branches: bool,
+            _extra_attrs: Vec<AnyAttribute>,
+        ) {
+            buf.push_str(&self.0.html);
+            *position = self.0.end;
+        }
+
+        fn hydrate<const FROM_SERVER: bool>(
+            self,
+            _cursor: &Cursor,
+            _position: &PositionState,
+        ) -> Self::State {
+        }
+
+        fn into_owned(self) -> Self::Owned {
+            self
+        }
     }
 }
 
-impl<V: RenderHtml> RenderHtml for SyncHtml<V> {
-    type AsyncOutput = SyncHtml<V::AsyncOutput>;
-    type Owned = SyncHtml<V::Owned>;
+#[cfg(not(feature = "ssr"))]
+mod browser {
+    use super::*;
 
-    const MIN_LENGTH: usize = V::MIN_LENGTH;
+    impl<V: Render> Render for SyncHtml<V> {
+        type State = V::State;
 
-    fn dry_resolve(&mut self) {
-        self.0.dry_resolve()
+        fn build(self) -> Self::State {
+            self.0.build()
+        }
+
+        fn rebuild(self, state: &mut Self::State) {
+            self.0.rebuild(state)
+        }
     }
 
-    async fn resolve(self) -> Self::AsyncOutput {
-        SyncHtml(self.0.resolve().await)
+    impl<V: RenderHtml> AddAnyAttr for SyncHtml<V> {
+        // Attributes are never spread onto it; it passes nothing on.
+        type Output<SomeNewAttr: Attribute> = Self;
+
+        fn add_any_attr<NewAttr: Attribute>(self, _attr: NewAttr) -> Self::Output<NewAttr> {
+            self
+        }
     }
 
-    fn html_len(&self) -> usize {
-        self.0.html_len()
-    }
+    impl<V: RenderHtml> RenderHtml for SyncHtml<V> {
+        type AsyncOutput = Self;
+        type Owned = SyncHtml<V::Owned>;
 
-    fn to_html_with_buf(
-        self,
-        buf: &mut String,
-        position: &mut Position,
-        escape: bool,
-        mark_branches: bool,
-        extra_attrs: Vec<AnyAttribute>,
-    ) {
-        self.0
-            .to_html_with_buf(buf, position, escape, mark_branches, extra_attrs)
-    }
+        const MIN_LENGTH: usize = V::MIN_LENGTH;
 
-    // `to_html_async_with_buf` keeps the trait's default: the synchronous rendering above.
+        fn dry_resolve(&mut self) {}
 
-    fn hydrate<const FROM_SERVER: bool>(
-        self,
-        cursor: &Cursor,
-        position: &PositionState,
-    ) -> Self::State {
-        self.0.hydrate::<FROM_SERVER>(cursor, position)
-    }
+        async fn resolve(self) -> Self::AsyncOutput {
+            self
+        }
 
-    fn hydrate_async(
-        self,
-        cursor: &Cursor,
-        position: &PositionState,
-    ) -> impl std::future::Future<Output = Self::State> {
-        self.0.hydrate_async(cursor, position)
-    }
+        fn to_html_with_buf(
+            self,
+            buf: &mut String,
+            position: &mut Position,
+            escape: bool,
+            mark_branches: bool,
+            extra_attrs: Vec<AnyAttribute>,
+        ) {
+            self.0
+                .to_html_with_buf(buf, position, escape, mark_branches, extra_attrs)
+        }
 
-    fn into_owned(self) -> Self::Owned {
-        SyncHtml(self.0.into_owned())
+        fn hydrate<const FROM_SERVER: bool>(
+            self,
+            cursor: &Cursor,
+            position: &PositionState,
+        ) -> Self::State {
+            self.0.hydrate::<FROM_SERVER>(cursor, position)
+        }
+
+        // Nothing inside waits: the synchronous hydration, not a future per element.
+        async fn hydrate_async(self, cursor: &Cursor, position: &PositionState) -> Self::State {
+            self.0.hydrate::<true>(cursor, position)
+        }
+
+        fn into_owned(self) -> Self::Owned {
+            SyncHtml(self.0.into_owned())
+        }
     }
 }

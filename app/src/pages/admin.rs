@@ -204,7 +204,7 @@ fn AccountAdmin(
                                 {rt_keys.into_iter().map(|k| view! {
                                     <li>
                                         <span class="mono">{format!("gpk_{}_…", k.prefix)}</span>
-                                        <span>{format!(" created {}", k.created_at.format("%Y-%m-%d %H:%M UTC"))}</span>
+                                        <span>{format!(" created {}", crate::model::when::minute(k.created_at))}</span>
                                         {if k.revoked {
                                             view! { <span class="tag">"revoked"</span> }.into_any()
                                         } else {
@@ -272,7 +272,7 @@ fn AccountAdmin(
                         <tbody>
                             {account.audit.clone().into_iter().map(|e| view! {
                                 <tr>
-                                    <td><time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</time></td>
+                                    <td><time datetime=crate::model::when::machine(e.at)>{crate::model::when::second(e.at)}</time></td>
                                     <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
                                     <td><span>{action_label(&e.action).to_string()}</span>{(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
                                     // None, not "": an empty text node is not in the parsed page,

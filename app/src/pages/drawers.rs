@@ -77,7 +77,7 @@ pub fn AddTokenDrawer() -> impl IntoView {
     let row = use_row();
     // The call is the layout's (see `PageData::add`); what it answered for another drawer is not
     // this drawer's.
-    let add = use_page_data().add;
+    let add = use_page_data().add();
     add.clear();
     let opener = opener("add");
     let error = form_error(add);
@@ -163,7 +163,7 @@ pub fn AddTokenDrawer() -> impl IntoView {
 #[component]
 pub fn DeleteTokenDrawer() -> impl IntoView {
     let row = use_row();
-    let delete = use_page_data().delete;
+    let delete = use_page_data().delete();
     delete.clear();
     let opener = opener("delete");
     let error = form_error(delete);

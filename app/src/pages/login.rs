@@ -8,6 +8,11 @@ use leptos_router::hooks::use_query_map;
 pub const LOGIN_FAILED: &str = "Incorrect email or password.";
 pub const LOGIN_THROTTLED: &str = "Too many sign-in attempts. Wait a minute and try again.";
 
+crate::components::lazy_page! {
+    /// Sign-in as a lazy route: the token page's first load does not carry its code.
+    LoginRoute => LoginPage
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();

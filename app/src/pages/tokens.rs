@@ -5,8 +5,9 @@ use crate::api::SetNotificationsHidden;
 use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
-use crate::components::sync_html::SyncHtml;
-use crate::model::{action_label, notice, ActivityItem, Flash, TokenRow, TokenStatus};
+use crate::components::sync_html::RenderOnce;
+use crate::model::{action_label, notice, when, ActivityItem, Flash, TokenRow, TokenStatus};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -26,6 +27,7 @@ pub fn TokensPage() -> impl IntoView {
             .and_then(|a| a.parse::<i64>().ok())
     };
     let switch = expect_context::<Switch>();
+    let (alerts, table, activity) = (RenderOnce::new(), RenderOnce::new(), RenderOnce::new());
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -37,22 +39,26 @@ pub fn TokensPage() -> impl IntoView {
                 </p>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
-                {move || {
-                    data.tokens
-                        .get()
-                        .map(|r| match r {
-                            Ok(rows) => view! {
-                                // The banner follows the switches flipped here; the table
-                                // renders again only when the rows come back from the server.
-                                {move || banner(&data.rows().and_then(Result::ok).unwrap_or_default())}
-                                <RuntimeTable rows account=account_filter() switch/>
-                            }.into_any(),
-                            Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
-                        })
+                {move || match data.tokens.read().as_ref() {
+                    None => None,
+                    Some(Ok(rows)) => {
+                        let table = table.view(|| view! { <RuntimeTable rows=rows.clone() account=account_filter() switch/> });
+                        Some(Either::Left(view! {
+                            // The banner follows the switches flipped here; the table renders
+                            // again only when the rows come back from the server.
+                            {move || alerts.view(|| banner(&data.rows().and_then(Result::ok).unwrap_or_default()))}
+                            {table}
+                        }))
+                    }
+                    Some(Err(e)) => Some(Either::Right(view! { <p class="alert error" role="alert">{e.to_string()}</p> })),
                 }}
             </Transition>
             <Transition fallback=|| ()>
-                {move || data.activity.get().map(|r| view! { <RecentActivity items=r.unwrap_or_default()/> })}
+                {move || {
+                    data.activity.read().as_ref().map(|r| {
+                        activity.view(|| view! { <RecentActivity items=r.clone().unwrap_or_default()/> })
+                    })
+                }}
             </Transition>
         </main>
         <Outlet/>
@@ -195,13 +201,12 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> im
         }
     });
     if rows.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <div class="empty card">
                 <h2>"No GitOps Runtimes yet"</h2>
                 <p>"You are not a member of an account with a GitOps Runtime. Ask your account admin to provision a Runtime or to add you to its account; it will then be listed here."</p>
             </div>
-        }
-        .into_any();
+        });
     }
     let accounts = accounts_of(&rows);
     let shown: Vec<TokenRow> = rows
@@ -225,7 +230,7 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> im
             </nav>
         }
     });
-    view! {
+    Either::Right(view! {
         {filter}
         <div class="table-wrap card">
             <table class="runtimes">
@@ -243,17 +248,11 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> im
                     </tr>
                 </thead>
                 <tbody>
-                    // Rendered in one synchronous pass on the server (no boundary inside).
-                    {SyncHtml(shown.into_iter().map(|row| view! { <RuntimeRowView row switch/> }).collect_view())}
+                    {shown.into_iter().map(|row| view! { <RuntimeRowView row switch/> }).collect_view()}
                 </tbody>
             </table>
         </div>
-    }
-    .into_any()
-}
-
-fn date(d: chrono::DateTime<chrono::Utc>) -> String {
-    d.format("%Y-%m-%d").to_string()
+    })
 }
 
 #[component]
@@ -272,10 +271,13 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
     let (cell, error, expires, validated) = match token {
         Some(t) => {
-            let expires = t.expires_at.map(date).unwrap_or_else(|| "Never".into());
+            let expires = t
+                .expires_at
+                .map(when::date)
+                .unwrap_or_else(|| "Never".into());
             let validated = view! {
-                <time datetime=t.last_validated_at.to_rfc3339() title=t.last_validated_at.format("%Y-%m-%d %H:%M UTC").to_string()>
-                    {date(t.last_validated_at)}
+                <time datetime=when::machine(t.last_validated_at) title=when::minute(t.last_validated_at)>
+                    {when::date(t.last_validated_at)}
                 </time>
             };
             let cell = view! {
@@ -321,7 +323,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                         "Delete Token"
                     </a>
                 })}
-                <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face=|| "⋮">
+                <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face="⋮">
                     <li role="none">
                         // Without JavaScript the switch posts to the server function and is
                         // redirected back with a notice; with it, it flips in place.
@@ -350,20 +352,20 @@ fn RecentActivity(items: Vec<ActivityItem>) -> impl IntoView {
         <section class="activity" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Recent activity"</h2>
             {if items.is_empty() {
-                view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                Either::Left(view! { <p class="muted">"Nothing yet."</p> })
             } else {
-                view! {
+                Either::Right(view! {
                     <ul class="plain-list">
                         {items.into_iter().map(|i| view! {
                             // One text node per element: adjacent text nodes do not hydrate.
                             <li>
-                                <time datetime=i.at.to_rfc3339()>{i.at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>
+                                <time datetime=when::machine(i.at)>{when::minute(i.at)}</time>
                                 <span>{format!(" · {}{}", action_label(&i.action), i.runtime.map(|r| format!(" · {r}")).unwrap_or_default())}</span>
                                 {i.client_addr.map(|a| view! { <span class="muted">{format!(" · from {a}")}</span> })}
                             </li>
                         }).collect_view()}
                     </ul>
-                }.into_any()
+                })
             }}
         </section>
     }
