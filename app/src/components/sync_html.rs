@@ -209,3 +209,53 @@ mod browser {
         }
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos::prelude::*;
+    use std::cell::Cell;
+
+    // Text next to text, an absent and a present option, a reactive closure, nested elements:
+    // everything whose markers depend on the position it is written at.
+    fn row(name: &'static str) -> impl IntoView {
+        let hidden = RwSignal::new(true);
+        view! {
+            <tr data-name=name>
+                <th>{name}{" "}{"runtime"}</th>
+                <td>{None::<&str>}{Some("b")}</td>
+                <td>{move || hidden.get().then_some("hidden")}</td>
+            </tr>
+        }
+    }
+
+    #[test]
+    fn writes_what_tachys_writes_in_place() {
+        Owner::new().with(|| {
+            let plain = view! { <tbody>{row("one")}{row("two")}</tbody> }.to_html();
+            let written = view! { <tbody>{sync_html(vec![row("one"), row("two")])}</tbody> }.to_html();
+            assert_eq!(written, plain);
+            // Text written after it still gets its separating marker.
+            let plain = view! { <p>{"a"}{"b"}</p> }.to_html();
+            let written = view! { <p>{sync_html(view! { <b>"x"</b> })}{"b"}</p> }.to_html();
+            assert!(plain.contains("<!>") && written.contains("</b>b"), "{plain} {written}");
+        });
+    }
+
+    #[test]
+    fn render_once_makes_the_view_once_on_the_server() {
+        Owner::new().with(|| {
+            let once = RenderOnce::new();
+            let made = Cell::new(0);
+            let make = |text: &'static str| {
+                made.set(made.get() + 1);
+                view! { <p>{text}</p> }
+            };
+            let first = once.view(|| make("first")).to_html();
+            let again = once.view(|| make("second")).to_html();
+            assert_eq!(made.get(), 1);
+            assert!(first.starts_with("<p>first"), "{first}");
+            assert_eq!(again, first);
+        });
+    }
+}
