@@ -3,6 +3,11 @@ use server::cli::{Cli, Command};
 use server::config::Config;
 use std::process::ExitCode;
 
+// A page view makes and frees thousands of small strings (views, rows, JSON) across threads;
+// glibc's malloc spent about a quarter of the token page's CPU time (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
