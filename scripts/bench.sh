@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh --with-bench
 source scripts/env.sh
-# --split: the lazy routes (Admin, Change password, the drawers) become WASM chunks of their own.
+# --split: the lazy routes (sign-in, Admin, Change password, the drawers) become WASM chunks of their own.
 cargo leptos build --release --split
 node scripts/precompress.mjs target/site/pkg >/dev/null
 exec python3 scripts/bench.py "$@"

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
 source scripts/env.sh
-# --split: the lazy routes (Admin, Change password, the drawers) become WASM chunks of their own.
+# --split: the lazy routes (sign-in, Admin, Change password, the drawers) become WASM chunks of their own.
 cargo leptos build --release --split
 node scripts/precompress.mjs target/site/pkg >/dev/null
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
