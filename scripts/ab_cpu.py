@@ -6,7 +6,8 @@ a change made a page cheaper on a machine whose speed drifts by ±30 % from run 
 Each binary gets its own harness (temporary database, emulator, one user with 50 runtimes over 3
 accounts, tokens on half, as in bench.py). Then, N times, each page is measured on A and on B one
 right after the other (wrk, 16 connections, 5 s; CPU from /proc/PID/stat), and the medians and
-their ratio are printed. Loopback only; about 30 s per repetition; stops by itself.
+their ratio are printed. Loopback only; about 30 s per repetition; stops by itself. Needs Debian's
+wrk (`scripts/setup.sh --with-bench` installs it) and release builds (`cargo leptos build --release`).
 """
 
 from __future__ import annotations

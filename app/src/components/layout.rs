@@ -211,6 +211,9 @@ pub fn Layout() -> impl IntoView {
             </a>
             <Transition fallback=|| ()>
                 {move || {
+                    // The bell in the toolbar counts the rows: it is made (once, on the server)
+                    // only when they are loaded too.
+                    data.tokens.read().as_ref()?;
                     me.read().as_ref().map(|r| match r {
                         Ok(user) => Either::Left(tools.view(|| view! { <UserTools user=user.clone()/> })),
                         Err(_) => Either::Right(view! { <a class="button" href="/login" rel="external">"Sign in"</a> }),

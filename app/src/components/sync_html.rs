@@ -47,7 +47,9 @@ pub fn sync_html<V: RenderHtml>(view: V) -> SyncHtml<V> {
 /// a boundary calls that closure up to three times for one page (`dry_resolve` twice to find
 /// the resources read, then `resolve`), and loaded data no longer changes there: the first
 /// rendering is kept and written again. In the browser the closure runs again only when its
-/// data changed, and the view is made each time.
+/// data changed, and the view is made each time. So every resource the view reads must be
+/// loaded before it is first asked for: the closure reads them first and returns nothing until
+/// they are.
 #[derive(Clone, Copy)]
 pub struct RenderOnce {
     #[cfg(feature = "ssr")]
