@@ -1,4 +1,4 @@
-"""Shared helpers for scripts/load.py and scripts/crash.py (Python 3.11, standard library only).
+"""Helpers for scripts/bench.py (Python 3.11, standard library only).
 
 A `Harness` owns one temporary directory holding a private copy of the gitpat binary, the SQLite
 database, the key file and the child processes' logs. Every child listens on 127.0.0.1 only and is

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: formatting, clippy (server and browser
-# builds), Rust unit and integration tests (the attack suite and fault tests among them), short
-# load and crash runs, then the Playwright journeys in Chromium.
+# builds), Rust unit and integration tests (the attack suite, the fault tests and short load and
+# crash runs of the built binary among them), then the Playwright journeys in Chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh --with-browser
@@ -18,16 +18,13 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Rust unit and integration tests"
 # Parallel test threads: the route list is generated once per process (leptos#4773, see
-# docs/spa.md). A request that hangs still fails its test by name after 20 s.
+# docs/spa.md). A request that hangs still fails its test by name after 20 s. The load and crash
+# tests (server/tests/it/{load,crash}.rs) run short; GITPAT_LONG_TESTS=1 makes them long.
 RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo test -p server -p app
 
 step "build the site (cargo leptos build --split: lazy routes as WASM chunks)"
 cargo leptos build --split
 node scripts/precompress.mjs target/site/pkg
-
-step "load and crash scripts (short runs; full: python3 scripts/load.py, scripts/crash.py)"
-python3 scripts/load.py --quick
-python3 scripts/crash.py --quick
 
 step "Playwright end-to-end journeys"
 (cd end2end && npx playwright test)

@@ -19,11 +19,13 @@ pub enum Command {
     /// Run the web app (the default).
     Serve,
     /// Seed demo users, accounts and runtimes, start the provider emulator, and serve.
+    #[cfg(feature = "demo")]
     Demo,
     /// Manage users, accounts, memberships and runtimes.
     #[command(subcommand)]
     Admin(Box<AdminCommand>),
-    /// Run only the provider emulator (at GITPAT_EMULATOR_ADDR), for the load and bench scripts.
+    /// Run only the provider emulator (at GITPAT_EMULATOR_ADDR), for the benchmark.
+    #[cfg(feature = "demo")]
     Emulator,
     /// Git credential helper: `git -c credential.helper='!gitpat credential' …`.
     Credential {
@@ -215,15 +217,10 @@ pub fn parse_name(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
+/// The Admin area's rule for API URLs (`account_admin::check_api_url`), for the CLI's URLs.
 pub fn parse_api_url(s: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(s).map_err(|e| format!("'{s}' is not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("'{s}' must be an http(s) URL with a host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("'{s}' must not have a query or fragment"));
-    }
-    Ok(url)
+    let checked = app::ssr::account_admin::check_api_url(s)?;
+    url::Url::parse(&checked).map_err(|e| format!("'{s}' is not a URL ({e})"))
 }
 
 #[cfg(test)]

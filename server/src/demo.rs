@@ -1,8 +1,13 @@
 //! `gitpat demo`: idempotent demo data — two accounts, a demo user in both, one more user in
 //! one, and a runtime per provider kind pointed at the bundled provider emulator.
 
+use crate::config::Config;
+use crate::router;
 use app::model::{ProviderKind, Role};
-use app::ssr::{auth, store};
+use app::ssr::crypto::Secret;
+use app::ssr::oauth::{self, OAuthAppInput};
+use app::ssr::{auth, store, AppState};
+use provider_emulator::Emulator;
 use sqlx::SqlitePool;
 
 pub const DEMO_PASSWORD: &str = "gitpat-demo";
@@ -74,31 +79,69 @@ pub async fn seed(pool: &SqlitePool, emulator: &str) -> anyhow::Result<()> {
 
 /// Registers the demo OAuth apps at the emulator and configures them for the first account,
 /// so its GitHub and GitLab runtimes offer "Authorize Access to …".
-pub async fn seed_oauth(
-    pool: &SqlitePool,
-    keys: &app::ssr::crypto::Keyring,
-    emu: &crate::emulator::Emulator,
-    emulator: &str,
-) -> anyhow::Result<()> {
-    let account = store::account_id_by_name(pool, ACCOUNTS[0]).await?;
-    for (kind, client, authorize, token, scopes) in crate::emulator::demo_clients() {
-        emu.register_client(client.clone());
-        app::ssr::oauth::set_app(
-            pool,
-            keys,
-            account,
-            kind,
-            &client.client_id,
-            &app::ssr::crypto::Secret::new(client.client_secret.clone()),
-            &format!("{emulator}{authorize}"),
-            &format!("{emulator}{token}"),
-            scopes,
-            None,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+pub async fn seed_oauth(st: &AppState, emu: &Emulator, emulator: &str) -> anyhow::Result<()> {
+    let account = store::account_id_by_name(&st.pool, ACCOUNTS[0]).await?;
+    for c in provider_emulator::demo_clients() {
+        emu.register_client(c.client.clone());
+        let settings = OAuthAppInput {
+            provider: c.provider.parse().map_err(anyhow::Error::msg)?,
+            client_id: c.client.client_id.clone(),
+            client_secret: Secret::new(c.client.client_secret.clone()),
+            authorize_url: format!("{emulator}{}", c.authorize_path),
+            token_url: format!("{emulator}{}", c.token_path),
+            scopes: c.scopes.into(),
+            expiry_days: None,
+        }
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+        oauth::set_app(st, account, &settings)
+            .await
+            .map_err(anyhow::Error::msg)?;
     }
     Ok(())
+}
+
+/// Runs the provider emulator alone (with the demo tokens) until shut down.
+pub async fn run_emulator(config: &Config) -> anyhow::Result<()> {
+    let emu = Emulator::default();
+    for (_, t) in provider_emulator::demo_tokens() {
+        emu.register(t);
+    }
+    let addr = emu.spawn(&config.emulator_addr).await?;
+    println!("provider emulator at http://{addr}");
+    router::shutdown_signal().await;
+    Ok(())
+}
+
+/// Seeds the demo data and serves it.
+pub async fn run(config: &Config) -> anyhow::Result<()> {
+    let emu = Emulator::default();
+    let samples = provider_emulator::demo_tokens();
+    for (_, t) in &samples {
+        emu.register(t.clone());
+    }
+    let emu_addr = emu.spawn(&config.emulator_addr).await?;
+    let emulator = format!("http://{emu_addr}");
+    let state = crate::build_state(config).await?;
+    seed(&state.pool, &emulator).await?;
+    seed_oauth(&state, &emu, &emulator).await?;
+    state.pool.close().await;
+    state.reads.close().await;
+    let url = config.public_url.as_str().trim_end_matches('/');
+    let users = DEMO_USERS
+        .iter()
+        .map(|(email, _)| format!("  {email} / {DEMO_PASSWORD}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tokens = samples
+        .iter()
+        .map(|(what, t)| format!("  {what}:\n      {}", t.token))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let banner = format!(
+        "\ngitpat demo is running at {url}\nSign in with:\n{users}\n\nProvider emulator at {emulator}; sample tokens to paste:\n{tokens}\n"
+    );
+    crate::run_server(config, Some(banner)).await
 }
 
 #[cfg(test)]

@@ -19,14 +19,7 @@ pub async fn revalidate_forever(state: AppState, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match oauth::refresh_due(
-            &state.pool,
-            &state.keys,
-            &state.http,
-            chrono::Utc::now() + horizon,
-        )
-        .await
-        {
+        match oauth::refresh_due(&state, chrono::Utc::now() + horizon).await {
             Ok(r) if r.refreshed + r.failed > 0 => {
                 tracing::info!(
                     refreshed = r.refreshed,
@@ -39,15 +32,7 @@ pub async fn revalidate_forever(state: AppState, every: Duration) {
         }
         let due = chrono::Utc::now()
             - chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
-        match tokens::revalidate_due(
-            &state.pool,
-            &state.keys,
-            &state.http,
-            due,
-            REVALIDATE_CONCURRENCY,
-        )
-        .await
-        {
+        match tokens::revalidate_due(&state, due, REVALIDATE_CONCURRENCY).await {
             Ok(r) if r.checked + r.deferred > 0 => tracing::info!(
                 checked = r.checked,
                 valid = r.valid,

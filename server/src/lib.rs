@@ -1,15 +1,16 @@
 //! The gitpat server: configuration, the HTTP router and its layers, background jobs, the admin
-//! CLI, demo seeding and the provider emulator. Domain logic lives in the `app` crate.
+//! CLI and the git credential helper. Domain logic lives in the `app` crate; the provider
+//! emulator in its own crate, linked only for `gitpat demo` (feature `demo`).
 
-pub mod admin;
+pub mod admin_commands;
 pub mod cli;
 pub mod config;
-pub mod credential;
+pub mod credential_api;
+#[cfg(feature = "demo")]
 pub mod demo;
-pub mod emulator;
+pub mod git_helper;
 pub mod jobs;
 pub mod router;
-pub mod runtime_api;
 pub mod seed;
 pub mod web;
 
@@ -111,46 +112,4 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
     checkpointer.abort();
     revalidator.abort();
     result
-}
-
-/// Runs the provider emulator alone (with the demo tokens) until shut down.
-pub async fn run_emulator(config: &config::Config) -> anyhow::Result<()> {
-    let emu = emulator::Emulator::default();
-    for (_, t) in emulator::demo_tokens() {
-        emu.register(t);
-    }
-    let addr = emu.spawn(&config.emulator_addr).await?;
-    println!("provider emulator at http://{addr}");
-    router::shutdown_signal().await;
-    Ok(())
-}
-
-/// Seeds the demo data and serves it.
-pub async fn run_demo(config: &config::Config) -> anyhow::Result<()> {
-    let emu = emulator::Emulator::default();
-    let samples = emulator::demo_tokens();
-    for (_, t) in &samples {
-        emu.register(t.clone());
-    }
-    let emu_addr = emu.spawn(&config.emulator_addr).await?;
-    let emulator = format!("http://{emu_addr}");
-    let pool = app::ssr::db::connect(&config.database_url).await?;
-    demo::seed(&pool, &emulator).await?;
-    demo::seed_oauth(&pool, &open_keyring(config, &pool).await?, &emu, &emulator).await?;
-    pool.close().await;
-    let url = config.public_url.as_str().trim_end_matches('/');
-    let users = demo::DEMO_USERS
-        .iter()
-        .map(|(email, _)| format!("  {email} / {}", demo::DEMO_PASSWORD))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let tokens = samples
-        .iter()
-        .map(|(what, t)| format!("  {what}:\n      {}", t.token))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let banner = format!(
-        "\ngitpat demo is running at {url}\nSign in with:\n{users}\n\nProvider emulator at {emulator}; sample tokens to paste:\n{tokens}\n"
-    );
-    run_server(config, Some(banner)).await
 }

@@ -31,20 +31,15 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run_server(&Config::from_env()?, None).await?,
-        Command::Demo => server::run_demo(&Config::from_env()?).await?,
-        Command::Emulator => server::run_emulator(&Config::from_env()?).await?,
+        #[cfg(feature = "demo")]
+        Command::Demo => server::demo::run(&Config::from_env()?).await?,
+        #[cfg(feature = "demo")]
+        Command::Emulator => server::demo::run_emulator(&Config::from_env()?).await?,
         Command::Credential { operation } => return Ok(credential(&operation).await),
         Command::Admin(cmd) => {
-            let config = Config::from_env()?;
-            let pool = app::ssr::db::connect(&config.database_url).await?;
-            let keys = server::open_keyring(&config, &pool).await?;
-            match server::admin::run(&pool, &keys, *cmd, std::io::stdin().lock()).await {
-                Ok(msg) => println!("{msg}"),
-                Err(msg) => {
-                    eprintln!("gitpat: {msg}");
-                    return Ok(ExitCode::from(2));
-                }
-            }
+            let state = server::build_state(&Config::from_env()?).await?;
+            let msg = server::admin_commands::run(&state, *cmd, std::io::stdin().lock()).await?;
+            println!("{msg}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -52,7 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The git credential helper: git's protocol on stdout and nothing else; no server config needed.
 async fn credential(operation: &str) -> ExitCode {
-    match server::credential::run(operation, std::io::stdin().lock()).await {
+    match server::git_helper::run(operation, std::io::stdin().lock()).await {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

@@ -100,7 +100,7 @@ pub fn app(
         .route("/oauth/callback", get(web::oauth_callback))
         .nest_service(
             "/runtime-api",
-            crate::runtime_api::router(state.clone(), crate::runtime_api::READS_PER_MINUTE),
+            crate::credential_api::router(state.clone(), crate::credential_api::READS_PER_MINUTE),
         )
         .nest_service("/pkg", assets(&state))
         .route(

@@ -1,12 +1,13 @@
 //! Bulk data for load tests and benchmarks (`gitpat admin seed`), and the integrity check that
 //! the crash and load scripts run afterwards (`gitpat admin verify`).
 
+use anyhow::bail;
 use app::model::{ProviderKind, Role};
-use app::ssr::crypto::{sha256_hex, token_aad, Keyring, Sealed, Secret};
+use app::ssr::crypto::{sha256_hex, token_aad, Sealed, Secret};
 use app::ssr::providers::Identity;
-use app::ssr::{auth, store, tokens};
+use app::ssr::{auth, store, tokens, AppState};
 use futures::StreamExt;
-use sqlx::SqlitePool;
+use rand::Rng;
 
 /// What `gitpat admin seed` creates.
 #[derive(Clone, Debug)]
@@ -26,7 +27,8 @@ pub struct Plan {
 /// Seeds `seed-N@gitpat.test` users (members of every account), runtimes spread over the
 /// accounts, and valid tokens registered at the emulator — stored as last checked two days ago,
 /// so the next re-validation pass picks them all up.
-pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Result<String> {
+pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
+    let pool = &st.pool;
     let hash = auth::hash_password(plan.password.clone()).await?;
     let mut accounts = Vec::new();
     for a in 1..=plan.accounts.max(1) {
@@ -59,7 +61,7 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
         .map(|(u, r)| {
             let (http, control) = (&http, &control);
             async move {
-                let token = crate::emulator::random_token(&format!("ghp_seed{u}x{r}x"));
+                let token = random_token(&format!("ghp_seed{u}x{r}x"));
                 let fake = serde_json::json!({
                     "token": token, "login": format!("seed-{u}"), "scopes": ["repo"],
                     "delay_ms": plan.delay_ms,
@@ -80,7 +82,15 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
             scopes: Some(vec!["repo".into()]),
             expires_at: None,
         };
-        tokens::save(pool, keys, u, r, "pat", &token, None, &identity).await?;
+        let stored = tokens::Validated {
+            user_id: u,
+            runtime_id: r,
+            method: "pat",
+            token: &token,
+            username: None,
+            identity: &identity,
+        };
+        tokens::save(pool, &st.keys, &stored).await?;
     }
     sqlx::query("UPDATE git_tokens SET last_validated_at = ?")
         .bind(long_ago)
@@ -98,27 +108,25 @@ pub async fn seed(pool: &SqlitePool, keys: &Keyring, plan: &Plan) -> anyhow::Res
 /// `PRAGMA integrity_check`, then every stored token decrypted: one line per token
 /// (`email<TAB>runtime id<TAB>SHA-256 of the token`, never the token) and a summary.
 /// `Err` when the database is damaged or any token does not decrypt.
-pub async fn verify(pool: &SqlitePool, keys: &Keyring) -> Result<String, String> {
-    let db = |e: sqlx::Error| e.to_string();
+pub async fn verify(st: &AppState) -> anyhow::Result<String> {
+    let pool = &st.pool;
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(pool)
-        .await
-        .map_err(db)?;
+        .await?;
     if integrity != "ok" {
-        return Err(format!("PRAGMA integrity_check failed: {integrity}"));
+        bail!("PRAGMA integrity_check failed: {integrity}");
     }
     let rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(
         "SELECT u.email, t.user_id, t.runtime_id, t.key_id, t.ciphertext
          FROM git_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.email, t.runtime_id",
     )
     .fetch_all(pool)
-    .await
-    .map_err(db)?;
+    .await?;
     let mut lines = Vec::with_capacity(rows.len() + 1);
     let mut broken = 0;
     for (email, user_id, runtime_id, key_id, blob) in rows {
         let sealed = Sealed { key_id, blob };
-        match keys.open(&sealed, &token_aad(user_id, runtime_id)) {
+        match st.keys.open(&sealed, &token_aad(user_id, runtime_id)) {
             Ok(token) => lines.push(format!(
                 "{email}\t{runtime_id}\t{}",
                 sha256_hex(token.expose())
@@ -131,13 +139,23 @@ pub async fn verify(pool: &SqlitePool, keys: &Keyring) -> Result<String, String>
     }
     let total = lines.len();
     if broken > 0 {
-        return Err(format!(
+        bail!(
             "{}\n{broken} of {total} tokens do not decrypt",
             lines.join("\n")
-        ));
+        );
     }
     lines.push(format!(
         "ok: integrity_check passed; {total} tokens decrypt"
     ));
     Ok(lines.join("\n"))
+}
+
+/// A token for the emulator: `prefix` and 36 random letters and digits.
+fn random_token(prefix: &str) -> String {
+    let tail: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(36)
+        .map(char::from)
+        .collect();
+    format!("{prefix}{tail}")
 }

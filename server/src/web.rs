@@ -1,11 +1,9 @@
 //! Plain HTTP routes and middleware: health, sign-in/out, the page guard, the cross-site check.
 
 use app::model::Flash;
+use app::ssr::request::ClientAddr;
 use app::ssr::{auth, flash, oauth, store, AppState};
-use axum::extract::ConnectInfo;
-use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
-use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +12,7 @@ use axum::{Form, Json};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -57,22 +55,6 @@ fn landing(next: &str) -> &str {
         next
     } else {
         DEFAULT_LANDING
-    }
-}
-
-/// The caller's address, when the server was started with connection info (not in `oneshot` tests).
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }
 

@@ -2,11 +2,14 @@
 //! finish. (Leptos SSR responses have been seen to hang when several test runtimes render in
 //! parallel in one process — see the README's test notes — so this binary holds one test only.)
 
-mod common;
+// Not every helper is used by this one test.
+#[allow(dead_code)]
+#[path = "it/helpers.rs"]
+mod helpers;
 
 use axum::http::StatusCode;
-use common::*;
 use futures::future::join_all;
+use helpers::*;
 
 const ROUNDS: usize = 15;
 const AT_ONCE: usize = 48;

@@ -1,11 +1,14 @@
 //! Secrets never reach the log. In a test binary of its own: tracing caches per call site
 //! whether anyone listens, so a subscriber set for one test must not share a process.
 
-mod common;
+// Not every helper is used by this one test.
+#[allow(dead_code)]
+#[path = "it/helpers.rs"]
+mod helpers;
 
 use app::ssr::tokens;
 use chrono::{Duration, Utc};
-use common::*;
+use helpers::*;
 
 const GOOD: &str = "ghp_goodToken1111111111111111111111111111";
 const NOSCOPE: &str = "ghp_noScope3333333333333333333333333333333";
@@ -53,15 +56,9 @@ async fn tokens_never_reach_the_logs() {
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.acme_rt, NOSCOPE).await;
     add(&app, &dana, seed.acme_rt, "ghp_unknownSecretValue9").await;
-    tokens::revalidate_due(
-        &app.state.pool,
-        &app.state.keys,
-        &app.state.http,
-        Utc::now() + Duration::seconds(1),
-        2,
-    )
-    .await
-    .unwrap();
+    tokens::revalidate_due(&app.state, Utc::now() + Duration::seconds(1), 2)
+        .await
+        .unwrap();
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("token stored"),

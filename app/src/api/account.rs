@@ -10,7 +10,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{auth, flash, state};
+    use crate::ssr::{auth, request, state};
     let result = async {
         let user = auth::require_user().await?;
         let session: tower_sessions::Session = leptos_axum::extract()
@@ -23,12 +23,12 @@ pub async fn change_password(
             current_password,
             new_password,
             confirm_password,
-            flash::client_addr().await.as_deref(),
+            request::client_addr().await.as_deref(),
         )
         .await
     }
     .await;
-    flash::finish(
+    request::finish(
         result,
         |_| crate::model::notice::PASSWORD_CHANGED.into(),
         "/git-personal-access-tokens",

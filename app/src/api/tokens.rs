@@ -21,7 +21,7 @@ pub async fn add_token(
     username: Option<String>,
 ) -> Result<String, AppError> {
     use crate::ssr::crypto::Secret;
-    use crate::ssr::{auth, flash, state, tokens};
+    use crate::ssr::{auth, request, state, tokens};
     let token = Secret::new(token);
     let result = async {
         let user = auth::require_user().await?;
@@ -31,19 +31,11 @@ pub async fn add_token(
             token,
             username,
         };
-        let rt = tokens::add_pat(
-            &st.pool,
-            &st.keys,
-            &st.http,
-            user.id,
-            req,
-            flash::client_addr().await,
-        )
-        .await?;
+        let rt = tokens::add_pat(&st, user.id, req, request::client_addr().await).await?;
         Ok(rt.name)
     }
     .await;
-    flash::finish(
+    request::finish(
         result,
         |name| crate::model::notice::token_added(name),
         "/git-personal-access-tokens",
@@ -54,20 +46,15 @@ pub async fn add_token(
 /// Deletes the caller's token for a runtime.
 #[server(endpoint = "delete_token")]
 pub async fn delete_token(runtime_id: i64) -> Result<String, AppError> {
-    use crate::ssr::{auth, flash, state, tokens};
+    use crate::ssr::{auth, request, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
-        let rt = tokens::delete(
-            &state().pool,
-            user.id,
-            runtime_id,
-            flash::client_addr().await,
-        )
-        .await?;
+        let rt =
+            tokens::delete(&state(), user.id, runtime_id, request::client_addr().await).await?;
         Ok(rt.name)
     }
     .await;
-    flash::finish(
+    request::finish(
         result,
         |name| crate::model::notice::token_deleted(name),
         "/git-personal-access-tokens",
@@ -78,21 +65,21 @@ pub async fn delete_token(runtime_id: i64) -> Result<String, AppError> {
 /// Hides (or shows again) a runtime's notifications for the caller.
 #[server(endpoint = "set_notifications_hidden")]
 pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<bool, AppError> {
-    use crate::ssr::{auth, flash, state, tokens};
+    use crate::ssr::{auth, request, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
         tokens::set_hidden(
-            &state().pool,
+            &state(),
             user.id,
             runtime_id,
             hidden,
-            flash::client_addr().await,
+            request::client_addr().await,
         )
         .await?;
         Ok(hidden)
     }
     .await;
-    flash::finish(
+    request::finish(
         result,
         |h| crate::model::notice::notifications(*h),
         "/git-personal-access-tokens",

@@ -121,7 +121,7 @@ fn NewKey(create: ServerAction<CreateRuntimeKey>) -> impl IntoView {
 fn provider_options(oauth_only: bool) -> impl IntoView {
     ProviderKind::ALL
         .into_iter()
-        .filter(move |k| !oauth_only || *k != ProviderKind::BitbucketServer)
+        .filter(move |k| !oauth_only || k.supports_oauth())
         .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
         .collect_view()
 }

@@ -1,13 +1,14 @@
 //! Server-only code: the domain and its storage. Compiled only with the `ssr` feature.
 
-pub mod admin;
+pub mod account_admin;
 pub mod auth;
+pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod flash;
 pub mod oauth;
 pub mod providers;
-pub mod runtime_api;
+pub mod request;
 pub mod store;
 pub mod tokens;
 

@@ -76,14 +76,18 @@ pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Optio
 }
 
 /// Stores a new password hash and ends every session of the user; returns the new epoch.
-pub async fn set_password(pool: &SqlitePool, user_id: i64, hash: &str) -> sqlx::Result<i64> {
+pub async fn set_password(
+    db: impl sqlx::SqliteExecutor<'_>,
+    user_id: i64,
+    hash: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
          RETURNING session_epoch",
     )
     .bind(hash)
     .bind(user_id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await
 }
 
@@ -138,7 +142,7 @@ pub async fn set_membership(
 }
 
 pub async fn create_runtime(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     account_id: i64,
     name: &str,
     provider: ProviderKind,
@@ -151,7 +155,7 @@ pub async fn create_runtime(
     .bind(name)
     .bind(provider.as_str())
     .bind(api_url)
-    .execute(pool)
+    .execute(db)
     .await
     {
         Ok(r) => Ok(r.last_insert_rowid()),

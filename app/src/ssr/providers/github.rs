@@ -58,10 +58,7 @@ pub async fn validate(
                 .and_then(|v| v.to_str().ok())
                 == Some("0")
         {
-            return Err(ProviderError::Unreachable {
-                provider: name,
-                reason: super::RATE_LIMITED.into(),
-            });
+            return Err(ProviderError::RateLimited { provider: name });
         }
         let reason = res
             .json::<ErrorBody>()

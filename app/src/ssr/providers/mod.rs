@@ -44,21 +44,22 @@ pub enum ProviderError {
         provider: &'static str,
         reason: String,
     },
+    /// 429, or GitHub's 403 with no requests left: the provider said nothing about the token.
+    #[error(
+        "{provider} could not be reached (rate limited). Nothing was changed; try again later."
+    )]
+    RateLimited { provider: &'static str },
 }
 
 impl ProviderError {
+    /// No verdict on the token: the provider was down, failing or rate limiting.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, ProviderError::Unreachable { .. })
-    }
-
-    /// The provider refused to answer for now (429, or GitHub's 403 with no requests left).
-    pub fn is_rate_limited(&self) -> bool {
-        matches!(self, ProviderError::Unreachable { reason, .. } if reason == RATE_LIMITED)
+        matches!(
+            self,
+            ProviderError::Unreachable { .. } | ProviderError::RateLimited { .. }
+        )
     }
 }
-
-/// The reason given when a provider is rate limiting us.
-pub const RATE_LIMITED: &str = "rate limited";
 
 /// A client with the timeouts every provider call uses.
 pub fn http_client() -> reqwest::Client {
@@ -147,10 +148,7 @@ pub(crate) fn status_error(
 ) -> ProviderError {
     match status.as_u16() {
         401 | 403 => ProviderError::Rejected { provider, reason },
-        429 => ProviderError::Unreachable {
-            provider,
-            reason: RATE_LIMITED.into(),
-        },
+        429 => ProviderError::RateLimited { provider },
         s => ProviderError::Unreachable {
             provider,
             reason: format!("HTTP {s}"),
@@ -197,5 +195,11 @@ mod tests {
             reason: "timed out".into()
         }
         .is_unreachable());
+        let limited = ProviderError::RateLimited { provider: "GitHub" };
+        assert!(limited.is_unreachable());
+        assert_eq!(
+            limited.to_string(),
+            "GitHub could not be reached (rate limited). Nothing was changed; try again later."
+        );
     }
 }

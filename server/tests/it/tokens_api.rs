@@ -1,34 +1,24 @@
 //! The token server functions through the real router, a real SQLite file and the emulator:
 //! what they do, what they refuse, and that the token never leaks.
 
-mod common;
-
+use crate::helpers::*;
 use app::ssr::{crypto, tokens};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::*;
 
 const GOOD: &str = "ghp_goodToken1111111111111111111111111111";
 const GOOD2: &str = "ghp_otherToken222222222222222222222222222";
 const NOSCOPE: &str = "ghp_noScope3333333333333333333333333333333";
 const GL: &str = "glpat-goodToken44444444";
 
-async fn setup() -> (TestApp, Seed, server::emulator::Emulator, String, String) {
-    let (app, seed) = TestApp::new().await;
-    let emu = with_emulator(
-        &app,
-        &seed,
-        vec![
-            fake(GOOD, &["repo"]),
-            fake(GOOD2, &["repo", "workflow"]),
-            fake(NOSCOPE, &["read:user"]),
-            fake(GL, &["write_repository", "read_api"]),
-        ],
-    )
-    .await;
-    let dana = app.login("dana@example.com", PASSWORD).await;
-    let olu = app.login("olu@example.com", PASSWORD).await;
-    (app, seed, emu, dana, olu)
+async fn setup() -> Fixture {
+    Fixture::with_tokens(vec![
+        fake(GOOD, &["repo"]),
+        fake(GOOD2, &["repo", "workflow"]),
+        fake(NOSCOPE, &["read:user"]),
+        fake(GL, &["write_repository", "read_api"]),
+    ])
+    .await
 }
 
 async fn token_count(app: &TestApp) -> i64 {
@@ -61,7 +51,13 @@ async fn add(app: &TestApp, cookie: &str, rt: i64, token: &str) -> (StatusCode, 
 
 #[tokio::test]
 async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     let (status, body) = add(&app, &dana, seed.acme_rt, GOOD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(!body.contains(GOOD));
@@ -81,7 +77,7 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
             .unwrap();
     assert_eq!(key_id, app.state.keys.current_id());
     assert!(!blob.windows(GOOD.len()).any(|w| w == GOOD.as_bytes()));
-    let revealed = tokens::reveal(&app.state.pool, &app.state.keys, seed.dana, seed.acme_rt)
+    let revealed = tokens::reveal(&app.state, seed.dana, seed.acme_rt)
         .await
         .unwrap()
         .unwrap();
@@ -97,7 +93,13 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
 
 #[tokio::test]
 async fn the_database_files_hold_no_token_bytes() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GL).await;
     sqlx::query("PRAGMA wal_checkpoint(FULL)")
@@ -119,7 +121,14 @@ async fn the_database_files_hold_no_token_bytes() {
 
 #[tokio::test]
 async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
-    let (app, seed, _emu, dana, olu) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        olu,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.globex_rt, GL).await;
     add(&app, &olu, seed.globex_rt, GL).await;
     sqlx::query(
@@ -130,7 +139,7 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
     .execute(&app.state.pool)
     .await
     .unwrap();
-    let err = tokens::reveal(&app.state.pool, &app.state.keys, seed.olu, seed.globex_rt)
+    let err = tokens::reveal(&app.state, seed.olu, seed.globex_rt)
         .await
         .unwrap_err();
     assert!(err.downcast_ref::<crypto::CryptoError>().is_some(), "{err}");
@@ -138,7 +147,13 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
 
 #[tokio::test]
 async fn refusals_name_the_reason_and_store_nothing() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     let rt = seed.acme_rt;
     let cases: Vec<(String, &str)> = vec![
         (NOSCOPE.into(), "missing required scopes: repo"),
@@ -170,7 +185,13 @@ async fn refusals_name_the_reason_and_store_nothing() {
 
 #[tokio::test]
 async fn an_unreachable_provider_stores_nothing() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = ?")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
@@ -184,7 +205,13 @@ async fn an_unreachable_provider_stores_nothing() {
 
 #[tokio::test]
 async fn replacing_keeps_the_old_token_until_the_new_one_passes() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     let (status, _) = add(&app, &dana, seed.acme_rt, NOSCOPE).await;
     assert_ne!(status, StatusCode::OK);
@@ -205,7 +232,14 @@ async fn replacing_keeps_the_old_token_until_the_new_one_passes() {
 
 #[tokio::test]
 async fn delete_removes_only_the_callers_token() {
-    let (app, seed, _emu, dana, olu) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        olu,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.globex_rt, GL).await;
     add(&app, &olu, seed.globex_rt, GL).await;
     let (status, body) = status_and_body(
@@ -243,7 +277,14 @@ async fn delete_removes_only_the_callers_token() {
 
 #[tokio::test]
 async fn nobody_touches_runtimes_outside_their_accounts_or_others_tokens() {
-    let (app, seed, _emu, dana, olu) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        olu,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     let acme = seed.acme_rt.to_string();
     // olu is not in Acme: add, delete and hide are all refused, and dana's token stays.
@@ -295,7 +336,13 @@ async fn nobody_touches_runtimes_outside_their_accounts_or_others_tokens() {
 
 #[tokio::test]
 async fn bitbucket_needs_a_username() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     sqlx::query("UPDATE runtimes SET provider = 'bitbucket' WHERE id = ?")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
@@ -309,16 +356,20 @@ async fn bitbucket_needs_a_username() {
 
 #[tokio::test]
 async fn hide_notifications_is_per_user_and_runtime() {
-    let (app, seed, emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu,
+        dana,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
-    emu.register(server::emulator::FakeToken {
+    emu.register(provider_emulator::FakeToken {
         revoked: true,
         ..fake(GOOD, &["repo"])
     });
     let due = Utc::now() + Duration::seconds(1);
-    let report = tokens::revalidate_due(&app.state.pool, &app.state.keys, &app.state.http, due, 4)
-        .await
-        .unwrap();
+    let report = tokens::revalidate_due(&app.state, due, 4).await.unwrap();
     assert_eq!(report.invalid, 1);
     let rows = tokens::rows_for_user(&app.state.pool, seed.dana)
         .await
@@ -354,7 +405,13 @@ async fn hide_notifications_is_per_user_and_runtime() {
 
 #[tokio::test]
 async fn revalidation_keeps_statuses_true() {
-    let (app, seed, emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu,
+        dana,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GL).await;
     let pool = &app.state.pool;
@@ -371,13 +428,11 @@ async fn revalidation_keeps_statuses_true() {
     use app::model::TokenStatus;
 
     // The provider fails: unreachable, with the previous verdict named, never invalid.
-    emu.register(server::emulator::FakeToken {
+    emu.register(provider_emulator::FakeToken {
         fail_status: Some(503),
         ..fake(GOOD, &["repo"])
     });
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
-        .await
-        .unwrap();
+    tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Unreachable);
     let rows = tokens::rows_for_user(pool, seed.dana).await.unwrap();
     let err = rows
@@ -393,13 +448,11 @@ async fn revalidation_keeps_statuses_true() {
     assert!(err.contains("Last known status: Valid"), "{err}");
 
     // Revoked at the provider: invalid.
-    emu.register(server::emulator::FakeToken {
+    emu.register(provider_emulator::FakeToken {
         revoked: true,
         ..fake(GOOD, &["repo"])
     });
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
-        .await
-        .unwrap();
+    tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Invalid);
 
     // An expiry date that passed: expired, without asking the provider (it would say valid).
@@ -414,9 +467,7 @@ async fn revalidation_keeps_statuses_true() {
         TokenStatus::Expired,
         "shown expired at once"
     );
-    tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
-        .await
-        .unwrap();
+    tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
     let stored: String = sqlx::query_scalar("SELECT status FROM git_tokens WHERE runtime_id = ?")
         .bind(seed.globex_rt)
         .fetch_one(pool)
@@ -425,7 +476,7 @@ async fn revalidation_keeps_statuses_true() {
     assert_eq!(stored, "expired");
 
     // Expiring within 7 days.
-    emu.register(server::emulator::FakeToken {
+    emu.register(provider_emulator::FakeToken {
         expires_at: Some(Utc::now() + Duration::days(3)),
         ..fake(GOOD2, &["repo"])
     });
@@ -435,7 +486,13 @@ async fn revalidation_keeps_statuses_true() {
 
 #[tokio::test]
 async fn the_same_token_on_two_runtimes_is_pointed_out() {
-    let (app, seed, emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu,
+        dana,
+        ..
+    } = setup().await;
     sqlx::query("UPDATE runtimes SET provider = 'github', api_url = (SELECT api_url FROM runtimes WHERE id = ?) WHERE id = ?")
         .bind(seed.acme_rt)
         .bind(seed.globex_rt)
@@ -462,7 +519,13 @@ async fn token_page(app: &TestApp, cookie: &str) -> String {
 
 #[tokio::test]
 async fn without_javascript_forms_redirect_and_leave_a_notice() {
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     let rt = seed.acme_rt.to_string();
     let drawer = format!("/git-personal-access-tokens/{rt}/add");
     let res = app
@@ -516,7 +579,13 @@ async fn without_javascript_forms_redirect_and_leave_a_notice() {
 #[tokio::test]
 async fn a_crafted_link_cannot_put_an_error_in_a_form() {
     use base64::Engine;
-    let (app, seed, _emu, dana, _) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     // What server_fn would put in the Referer after a refused plain post.
     let err = base64::engine::general_purpose::URL_SAFE
         .encode(r#"{"Invalid":"Your token leaked: call +1 555 0100 now"}"#);
@@ -532,7 +601,14 @@ async fn a_crafted_link_cannot_put_an_error_in_a_form() {
 
 #[tokio::test]
 async fn recent_activity_shows_the_users_own_events_only() {
-    let (app, seed, _emu, dana, olu) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        olu,
+        ..
+    } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.acme_rt, NOSCOPE).await;
     let (status, body) = status_and_body(&app, call_fn("activity", &[], Some(&dana))).await;

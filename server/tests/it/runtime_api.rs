@@ -1,12 +1,10 @@
 //! The runtime credential API through the real router, and the `gitpat credential` helper run by
 //! git itself against a real server.
 
-mod common;
-
-use app::ssr::{runtime_api, tokens};
+use crate::helpers::*;
+use app::ssr::{credentials, tokens};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::*;
 
 const TOKEN: &str = "ghp_runtimeApiToken000000000000000000001";
 
@@ -21,7 +19,16 @@ fn read(key: &str, user: &str) -> Request<Body> {
     .unwrap()
 }
 
-async fn setup() -> (TestApp, Seed, String, String) {
+/// The app with dana's token on acme-prod, and an API key for each seeded runtime.
+struct Keyed {
+    app: TestApp,
+    seed: Seed,
+    /// acme-prod's key.
+    key: String,
+    globex_key: String,
+}
+
+async fn setup() -> Keyed {
     let (app, seed) = TestApp::new().await;
     with_emulator(&app, &seed, vec![fake(TOKEN, &["repo"])]).await;
     let dana = app.login("dana@example.com", PASSWORD).await;
@@ -33,22 +40,27 @@ async fn setup() -> (TestApp, Seed, String, String) {
         ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let acme_key = runtime_api::create_key(&app.state.pool, seed.acme_rt)
+    let acme_key = credentials::create_key(&app.state.pool, seed.acme_rt)
         .await
         .unwrap()
         .expose()
         .to_string();
-    let globex_key = runtime_api::create_key(&app.state.pool, seed.globex_rt)
+    let globex_key = credentials::create_key(&app.state.pool, seed.globex_rt)
         .await
         .unwrap()
         .expose()
         .to_string();
-    (app, seed, acme_key, globex_key)
+    Keyed {
+        app,
+        seed,
+        key: acme_key,
+        globex_key,
+    }
 }
 
 #[tokio::test]
 async fn the_right_key_reads_the_users_credential_uncached_and_audited() {
-    let (app, seed, key, _) = setup().await;
+    let Keyed { app, seed, key, .. } = setup().await;
     let res = app.send(read(&key, "dana@example.com")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
@@ -73,7 +85,13 @@ async fn the_right_key_reads_the_users_credential_uncached_and_audited() {
 
 #[tokio::test]
 async fn refusals() {
-    let (app, seed, key, globex_key) = setup().await;
+    let Keyed {
+        app,
+        seed,
+        key,
+        globex_key,
+        ..
+    } = setup().await;
     let status = |req| async { app.send(req).await.status() };
     assert_eq!(
         status(read("gpk_nope_nope", "dana@example.com")).await,
@@ -107,7 +125,7 @@ async fn refusals() {
         status(read(&key, "dana@example.com")).await,
         StatusCode::CONFLICT
     );
-    tokens::delete(&app.state.pool, seed.dana, seed.acme_rt, None)
+    tokens::delete(&app.state, seed.dana, seed.acme_rt, None)
         .await
         .unwrap();
     assert_eq!(
@@ -116,13 +134,13 @@ async fn refusals() {
         "deleting denies at once"
     );
 
-    let prefix = runtime_api::list_keys(&app.state.pool, seed.acme_rt)
+    let prefix = credentials::list_keys(&app.state.pool, seed.acme_rt)
         .await
         .unwrap()[0]
         .prefix
         .clone();
     assert!(
-        runtime_api::revoke_key(&app.state.pool, seed.acme_rt, &prefix)
+        credentials::revoke_key(&app.state.pool, seed.acme_rt, &prefix)
             .await
             .unwrap()
     );
@@ -135,9 +153,14 @@ async fn refusals() {
 
 #[tokio::test]
 async fn reads_are_rate_limited_per_key() {
-    let (app, _, key, globex_key) = setup().await;
+    let Keyed {
+        app,
+        key,
+        globex_key,
+        ..
+    } = setup().await;
     let mut limited = None;
-    for i in 0..server::runtime_api::READS_PER_MINUTE + 5 {
+    for i in 0..server::credential_api::READS_PER_MINUTE + 5 {
         let res = app.send(read(&key, "dana@example.com")).await;
         if res.status() == StatusCode::TOO_MANY_REQUESTS {
             assert!(res.headers().contains_key(header::RETRY_AFTER));
@@ -157,7 +180,13 @@ async fn reads_are_rate_limited_per_key() {
 
 #[tokio::test]
 async fn git_uses_the_credential_helper() {
-    let (app, seed, key, globex_key) = setup().await;
+    let Keyed {
+        app,
+        seed,
+        key,
+        globex_key,
+        ..
+    } = setup().await;
     sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = ?")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
@@ -223,7 +252,7 @@ async fn git_uses_the_credential_helper() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no credential for dana@example.com"));
 
-    tokens::delete(&app.state.pool, seed.dana, seed.acme_rt, None)
+    tokens::delete(&app.state, seed.dana, seed.acme_rt, None)
         .await
         .unwrap();
     let out = fill(key, "github.com").await;

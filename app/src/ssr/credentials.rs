@@ -1,8 +1,8 @@
 //! What a GitOps Runtime may do with its users' tokens: runtime API keys (shown once, stored as
 //! a hash, revocable) and reading a user's Git credential for that one runtime.
 
-use super::crypto::{Keyring, Secret};
-use super::{store, tokens};
+use super::crypto::Secret;
+use super::{store, tokens, AppState};
 use crate::model::{ProviderKind, TokenStatus};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -89,22 +89,6 @@ pub async fn runtime_of_key(pool: &SqlitePool, key: &str) -> sqlx::Result<Option
     .await
 }
 
-/// The Git host a runtime's provider serves repositories from, derived from its API URL
-/// (`api.github.com` serves `github.com`, `api.bitbucket.org` serves `bitbucket.org`).
-pub fn git_host(kind: ProviderKind, api_url: &str) -> Option<String> {
-    let url = url::Url::parse(api_url).ok()?;
-    let host = url.host_str()?;
-    let host = match (kind, host) {
-        (ProviderKind::Github, "api.github.com") => "github.com".to_string(),
-        (ProviderKind::Bitbucket, "api.bitbucket.org") => "bitbucket.org".to_string(),
-        _ => host.to_string(),
-    };
-    Some(match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
-}
-
 /// A user's Git credential as the runtime receives it.
 #[derive(Serialize)]
 pub struct Credential {
@@ -138,11 +122,11 @@ pub enum Refusal {
 
 /// Reads `email`'s credential for `runtime_id`, for that runtime only.
 pub async fn credential_for(
-    pool: &SqlitePool,
-    keys: &Keyring,
+    st: &AppState,
     runtime_id: i64,
     email: &str,
 ) -> anyhow::Result<Result<Credential, Refusal>> {
+    let pool = &st.pool;
     let Some(user) = store::user_by_email(pool, email).await? else {
         return Ok(Err(Refusal::NotMember));
     };
@@ -165,7 +149,7 @@ pub async fn credential_for(
         TokenStatus::Expired => return Ok(Err(Refusal::Unusable("expired"))),
         _ => {}
     }
-    let Some(token) = tokens::reveal(pool, keys, user.id, runtime_id).await? else {
+    let Some(token) = tokens::reveal(st, user.id, runtime_id).await? else {
         return Ok(Err(Refusal::NoToken));
     };
     let username = info
@@ -175,7 +159,10 @@ pub async fn credential_for(
         .unwrap_or_else(|| "git".into());
     Ok(Ok(Credential {
         provider: runtime.provider,
-        host: git_host(runtime.provider, &runtime.api_url).unwrap_or_default(),
+        host: runtime
+            .provider
+            .git_host(&runtime.api_url)
+            .unwrap_or_default(),
         username,
         password: token.expose().to_string(),
         expires_at: info.expires_at,
@@ -185,26 +172,6 @@ pub async fn credential_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn git_hosts_follow_the_api_url() {
-        assert_eq!(
-            git_host(ProviderKind::Github, "https://api.github.com").unwrap(),
-            "github.com"
-        );
-        assert_eq!(
-            git_host(ProviderKind::GithubEnterprise, "https://ghe.acme.io/api/v3").unwrap(),
-            "ghe.acme.io"
-        );
-        assert_eq!(
-            git_host(ProviderKind::Bitbucket, "https://api.bitbucket.org/2.0").unwrap(),
-            "bitbucket.org"
-        );
-        assert_eq!(
-            git_host(ProviderKind::Gitlab, "http://127.0.0.1:3999/gitlab/api/v4").unwrap(),
-            "127.0.0.1:3999"
-        );
-    }
 
     #[test]
     fn keys_hash_stably_and_credentials_do_not_print() {

@@ -1,15 +1,14 @@
 //! The OAuth2 flow through the real router and the emulator's authorize and token endpoints:
 //! success, and each way it must fail without storing anything.
 
-mod common;
-
+use crate::helpers::*;
 use app::model::ProviderKind;
 use app::ssr::crypto::Secret;
-use app::ssr::{oauth, tokens};
+use app::ssr::oauth::{self, OAuthAppInput};
+use app::ssr::tokens;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::*;
-use server::emulator::{Emulator, OAuthClient};
+use provider_emulator::{Emulator, OAuthClient};
 
 struct Env {
     app: TestApp,
@@ -63,20 +62,20 @@ async fn setup(scopes: &str, lifetime: Option<i64>) -> Env {
         } else {
             "write_repository read_api"
         };
-        oauth::set_app(
-            &app.state.pool,
-            &app.state.keys,
-            account,
-            kind,
-            id,
-            &Secret::new(format!("{id}-secret")),
-            &format!("{emu_url}{authorize}"),
-            &format!("{emu_url}{token}"),
-            scopes,
-            None,
-        )
-        .await
+        let settings = OAuthAppInput {
+            provider: kind,
+            client_id: id.into(),
+            client_secret: Secret::new(format!("{id}-secret")),
+            authorize_url: format!("{emu_url}{authorize}"),
+            token_url: format!("{emu_url}{token}"),
+            scopes: scopes.into(),
+            expiry_days: None,
+        }
+        .parse()
         .unwrap();
+        oauth::set_app(&app.state, account, &settings)
+            .await
+            .unwrap();
     }
     let dana = app.login("dana@example.com", PASSWORD).await;
     Env {
@@ -344,24 +343,14 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
             .unwrap();
     let st = &env.app.state;
     // Not due yet.
-    let r = oauth::refresh_due(
-        &st.pool,
-        &st.keys,
-        &st.http,
-        Utc::now() + Duration::minutes(5),
-    )
-    .await
-    .unwrap();
+    let r = oauth::refresh_due(st, Utc::now() + Duration::minutes(5))
+        .await
+        .unwrap();
     assert_eq!(r.refreshed, 0);
     // Due: refreshed, both tokens rotated, still valid.
-    let r = oauth::refresh_due(
-        &st.pool,
-        &st.keys,
-        &st.http,
-        Utc::now() + Duration::hours(2),
-    )
-    .await
-    .unwrap();
+    let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
     assert_eq!((r.refreshed, r.failed), (1, 0));
     let after: (Vec<u8>, Vec<u8>) =
         sqlx::query_as("SELECT ciphertext, refresh_ciphertext FROM git_tokens")
@@ -382,7 +371,7 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
         app::model::TokenStatus::Valid,
         "renewed automatically, so not 'expiring'"
     );
-    let revealed = tokens::reveal(&st.pool, &st.keys, env.seed.dana, env.seed.globex_rt)
+    let revealed = tokens::reveal(st, env.seed.dana, env.seed.globex_rt)
         .await
         .unwrap()
         .unwrap();
@@ -395,14 +384,9 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
         login: "octo".into(),
         token_lifetime_secs: Some(3600),
     });
-    let r = oauth::refresh_due(
-        &st.pool,
-        &st.keys,
-        &st.http,
-        Utc::now() + Duration::hours(2),
-    )
-    .await
-    .unwrap();
+    let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
     assert_eq!(r.failed, 1);
     let rows = tokens::rows_for_user(&st.pool, env.seed.dana)
         .await

@@ -1,10 +1,8 @@
 //! The attack suite (OWASP ASVS V2–V5, V7): every case goes through the real router over a real
 //! SQLite file, asserts the refusal, and — for writes — that no stored row changed.
 
-mod common;
-
+use crate::helpers::*;
 use axum::http::{header, StatusCode};
-use common::*;
 
 const GOOD: &str = "ghp_plantedToken9999999999999999999999999";
 const OTHER: &str = "ghp_secondToken88888888888888888888888888";
@@ -46,7 +44,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
 struct World {
     app: TestApp,
     seed: Seed,
-    _emu: server::emulator::Emulator,
+    _emu: provider_emulator::Emulator,
     dana: String,
     olu: String,
 }

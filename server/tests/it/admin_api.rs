@@ -1,9 +1,7 @@
 //! The Admin area's server functions: account admins only, per account, secrets never shown.
 
-mod common;
-
+use crate::helpers::*;
 use axum::http::StatusCode;
-use common::*;
 
 #[tokio::test]
 async fn non_admins_are_refused_by_every_admin_function() {
@@ -273,7 +271,7 @@ async fn runtime_api_keys_are_shown_once_listed_by_prefix_and_revocable() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(app::ssr::runtime_api::runtime_of_key(&app.state.pool, &key)
+    assert!(app::ssr::credentials::runtime_of_key(&app.state.pool, &key)
         .await
         .unwrap()
         .is_none());

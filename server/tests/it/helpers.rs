@@ -1,5 +1,4 @@
 //! Test harness: the real router over a real SQLite file in a temporary folder.
-#![allow(dead_code)]
 
 use app::model::{ProviderKind, Role};
 use app::ssr::{auth, store, AppState};
@@ -246,13 +245,40 @@ pub async fn status_and_body(app: &TestApp, req: Request<Body>) -> (StatusCode, 
     (status, body_text(res).await)
 }
 
+/// A test app whose runtimes point at a provider emulator, with both seeded users signed in.
+pub struct Fixture {
+    pub app: TestApp,
+    pub seed: Seed,
+    pub emu: provider_emulator::Emulator,
+    /// Session cookies.
+    pub dana: String,
+    pub olu: String,
+}
+
+impl Fixture {
+    /// The seeded app, an emulator that knows `tokens`, and dana and olu signed in.
+    pub async fn with_tokens(tokens: Vec<provider_emulator::FakeToken>) -> Fixture {
+        let (app, seed) = TestApp::new().await;
+        let emu = with_emulator(&app, &seed, tokens).await;
+        let dana = app.login("dana@example.com", PASSWORD).await;
+        let olu = app.login("olu@example.com", PASSWORD).await;
+        Fixture {
+            app,
+            seed,
+            emu,
+            dana,
+            olu,
+        }
+    }
+}
+
 /// Starts an emulator with the given tokens and points the seeded runtimes at it.
 pub async fn with_emulator(
     app: &TestApp,
     seed: &Seed,
-    tokens: Vec<server::emulator::FakeToken>,
-) -> server::emulator::Emulator {
-    let emu = server::emulator::Emulator::default();
+    tokens: Vec<provider_emulator::FakeToken>,
+) -> provider_emulator::Emulator {
+    let emu = provider_emulator::Emulator::default();
     for t in tokens {
         emu.register(t);
     }
@@ -272,8 +298,8 @@ pub async fn with_emulator(
     emu
 }
 
-pub fn fake(token: &str, scopes: &[&str]) -> server::emulator::FakeToken {
-    server::emulator::FakeToken {
+pub fn fake(token: &str, scopes: &[&str]) -> provider_emulator::FakeToken {
+    provider_emulator::FakeToken {
         token: token.into(),
         login: "octo".into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),

@@ -1,7 +1,7 @@
 //! The runtime API: a GitOps Runtime, authenticated by its own API key, reads the Git credential
 //! of one of its account's users. JSON, never cached, rate limited per key, every read audited.
 
-use app::ssr::runtime_api::{self, Refusal};
+use app::ssr::credentials::{self, Refusal};
 use app::ssr::{store, AppState};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -61,7 +61,7 @@ async fn credential(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let (runtime_id, prefix) = match runtime_api::runtime_of_key(&st.app.pool, key).await {
+    let (runtime_id, prefix) = match credentials::runtime_of_key(&st.app.pool, key).await {
         Ok(Some(found)) => found,
         Ok(None) => {
             return refuse(
@@ -93,8 +93,7 @@ async fn credential(
             "the user parameter (an email address) is required",
         );
     }
-    let result =
-        runtime_api::credential_for(&st.app.pool, &st.app.keys, runtime_id, q.user.trim()).await;
+    let result = credentials::credential_for(&st.app, runtime_id, q.user.trim()).await;
     let (outcome, response) = match result {
         Ok(Ok(c)) => (
             "ok",

@@ -5,7 +5,7 @@ use app::model::ProviderKind;
 use app::ssr::crypto::Secret;
 use app::ssr::providers::{self, ProviderError};
 use chrono::{Duration, Utc};
-use server::emulator::{Emulator, FakeToken};
+use provider_emulator::{Emulator, FakeToken};
 
 async fn emulator() -> String {
     let emu = Emulator::default();

@@ -1,43 +1,37 @@
 //! Faults: slow, down, failing and rate-limiting providers; a busy database; missing or wrong
 //! keys at start-up. Nothing is marked invalid for a provider's trouble and nothing is lost.
 
-mod common;
-
+use crate::helpers::*;
 use app::model::TokenStatus;
 use app::ssr::tokens;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::*;
-use server::emulator::FakeToken;
+use provider_emulator::FakeToken;
 
 const GOOD: &str = "ghp_faultToken11111111111111111111111111";
 const GL: &str = "glpat-faultToken2222222";
 
-async fn setup() -> (TestApp, Seed, server::emulator::Emulator, String) {
-    let (app, seed) = TestApp::new().await;
-    let emu = with_emulator(
-        &app,
-        &seed,
-        vec![
-            fake(GOOD, &["repo"]),
-            fake(GL, &["write_repository", "read_api"]),
-        ],
-    )
+/// Both seeded runtimes with a valid token of dana's.
+async fn setup() -> Fixture {
+    let f = Fixture::with_tokens(vec![
+        fake(GOOD, &["repo"]),
+        fake(GL, &["write_repository", "read_api"]),
+    ])
     .await;
-    let dana = app.login("dana@example.com", PASSWORD).await;
+    let (app, seed, dana) = (&f.app, &f.seed, &f.dana);
     for (rt, token) in [(seed.acme_rt, GOOD), (seed.globex_rt, GL)] {
         let (status, body) = status_and_body(
-            &app,
+            app,
             call_fn(
                 "add_token",
                 &[("runtime_id", &rt.to_string()), ("token", token)],
-                Some(&dana),
+                Some(dana),
             ),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    (app, seed, emu, dana)
+    f
 }
 
 async fn status_of(app: &TestApp, rt: i64) -> (String, String) {
@@ -54,15 +48,19 @@ fn due() -> chrono::DateTime<Utc> {
 
 #[tokio::test]
 async fn the_page_answers_while_a_provider_hangs_past_the_timeout() {
-    let (app, seed, emu, dana) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu,
+        dana,
+        ..
+    } = setup().await;
     emu.register(FakeToken {
         delay_ms: app::ssr::providers::TIMEOUT.as_millis() as u64 + 2000,
         ..fake(GOOD, &["repo"])
     });
     let state = app.state.clone();
-    let pass = tokio::spawn(async move {
-        tokens::revalidate_due(&state.pool, &state.keys, &state.http, due(), 4).await
-    });
+    let pass = tokio::spawn(async move { tokens::revalidate_due(&state, due(), 4).await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let res = app
         .send(get("/git-personal-access-tokens", Some(&dana)))
@@ -85,7 +83,7 @@ async fn the_page_answers_while_a_provider_hangs_past_the_timeout() {
 
 #[tokio::test]
 async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invalid() {
-    let (app, seed, emu, _) = setup().await;
+    let Fixture { app, seed, emu, .. } = setup().await;
     let pool = &app.state.pool;
     let cases: [(&str, FakeToken); 3] = [
         (
@@ -106,9 +104,7 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
     ];
     for (label, behaviour) in cases {
         emu.register(behaviour);
-        tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
-            .await
-            .unwrap();
+        tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
         let (status, _) = status_of(&app, seed.acme_rt).await;
         let want = if label == "healthy again" {
             "valid"
@@ -123,9 +119,7 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
         .execute(pool)
         .await
         .unwrap();
-    let report = tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 4)
-        .await
-        .unwrap();
+    let report = tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
     assert_eq!(report.invalid, 0);
     let (status, error) = status_of(&app, seed.acme_rt).await;
     assert_eq!(status, "unreachable");
@@ -137,7 +131,7 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
 
 #[tokio::test]
 async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
-    let (app, seed, emu, _) = setup().await;
+    let Fixture { app, seed, emu, .. } = setup().await;
     let pool = &app.state.pool;
     let before: Vec<(String, String)> =
         sqlx::query_as("SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id")
@@ -149,9 +143,7 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
         ..fake(GOOD, &["repo"])
     });
     // One call at a time: the 429 comes first, and the other token (same host) is not asked.
-    let report = tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 1)
-        .await
-        .unwrap();
+    let report = tokens::revalidate_due(&app.state, due(), 1).await.unwrap();
     assert_eq!(report.deferred, 2, "{report:?}");
     assert_eq!(report.checked, 0);
     let after: Vec<(String, String)> =
@@ -165,9 +157,7 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
     );
     // Once the provider answers again, both are checked.
     emu.register(fake(GOOD, &["repo"]));
-    let report = tokens::revalidate_due(pool, &app.state.keys, &app.state.http, due(), 1)
-        .await
-        .unwrap();
+    let report = tokens::revalidate_due(&app.state, due(), 1).await.unwrap();
     assert_eq!((report.checked, report.valid), (2, 2));
     let _ = seed;
 }
@@ -175,7 +165,13 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
 #[tokio::test]
 async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
     use sqlx::Connection;
-    let (app, seed, _emu, dana) = setup().await;
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        ..
+    } = setup().await;
     let db = app.dir.path().join("test.db");
     let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -213,7 +209,12 @@ async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
 #[tokio::test]
 async fn startup_refuses_a_missing_or_wrong_key_and_touches_nothing() {
     use server::config::Config;
-    let (app, _seed, _emu, _) = setup().await;
+    let Fixture {
+        app,
+        seed: _seed,
+        emu: _emu,
+        ..
+    } = setup().await;
     let dir = app.dir.path().to_path_buf();
     let db_url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
     let key_file = dir.join("master.key");

@@ -1,9 +1,7 @@
 //! Sign-in, sign-out, the page guard and the cross-site check, through the real router.
 
-mod common;
-
+use crate::helpers::*;
 use axum::http::{header, StatusCode};
-use common::*;
 
 #[tokio::test]
 async fn healthz_answers_json_once_the_database_is_up() {

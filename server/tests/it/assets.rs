@@ -1,9 +1,8 @@
 //! Static assets: precompressed variants, cache lifetimes by file name, compressed pages.
-mod common;
 
+use crate::helpers::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::*;
 use http_body_util::BodyExt;
 
 const WASM: &str = "gitpat.q-9FZ_ob0ZTlJb3WtwlDbQ.wasm";

@@ -1,0 +1,48 @@
+//! One-time messages after a change.
+
+use serde::{Deserialize, Serialize};
+
+/// A one-time message shown after a form post (the no-JavaScript path and redirects).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    pub error: bool,
+    pub text: String,
+    /// A refused form's error: the form it came back to shows it in place, not the page head.
+    #[serde(default)]
+    pub in_form: bool,
+}
+
+/// The notices a successful change leaves, written once for both paths: the server keeps them
+/// for the next page of a plain form post, the browser shows them after a scripted call.
+pub mod notice {
+    pub fn token_added(runtime: &str) -> String {
+        format!("Token added to {runtime}.")
+    }
+    pub fn token_deleted(runtime: &str) -> String {
+        format!("Token deleted from {runtime}.")
+    }
+    pub fn notifications(hidden: bool) -> String {
+        if hidden {
+            "Notifications hidden.".into()
+        } else {
+            "Notifications shown.".into()
+        }
+    }
+    pub const PASSWORD_CHANGED: &str = "Password changed. Your other sessions were signed out.";
+    pub fn oauth_app_saved(family: &str) -> String {
+        format!("OAuth app for {family} saved.")
+    }
+    pub fn oauth_app_removed(label: &str) -> String {
+        format!("OAuth app for {label} removed.")
+    }
+    pub fn runtime_added(name: &str) -> String {
+        format!("Runtime {name} added.")
+    }
+    pub fn member_added(email: &str) -> String {
+        format!("{email} added.")
+    }
+    pub const KEY_CREATED: &str = "API key created. Copy it now: it is shown only once.";
+    pub fn key_revoked(prefix: &str) -> String {
+        format!("API key {prefix} revoked.")
+    }
+}

@@ -1,0 +1,289 @@
+//! The Git providers and what the pages say about them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The Git providers a GitOps Runtime can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Github,
+    GithubEnterprise,
+    Gitlab,
+    GitlabSelfManaged,
+    Bitbucket,
+    BitbucketServer,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 6] = [
+        ProviderKind::Github,
+        ProviderKind::GithubEnterprise,
+        ProviderKind::Gitlab,
+        ProviderKind::GitlabSelfManaged,
+        ProviderKind::Bitbucket,
+        ProviderKind::BitbucketServer,
+    ];
+
+    /// The stable identifier used in the database, the CLI and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Github => "github",
+            ProviderKind::GithubEnterprise => "github_enterprise",
+            ProviderKind::Gitlab => "gitlab",
+            ProviderKind::GitlabSelfManaged => "gitlab_self_managed",
+            ProviderKind::Bitbucket => "bitbucket",
+            ProviderKind::BitbucketServer => "bitbucket_server",
+        }
+    }
+
+    /// The name people use for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderKind::Github => "GitHub",
+            ProviderKind::GithubEnterprise => "GitHub Enterprise",
+            ProviderKind::Gitlab => "GitLab",
+            ProviderKind::GitlabSelfManaged => "GitLab Self-Managed",
+            ProviderKind::Bitbucket => "Bitbucket Cloud",
+            ProviderKind::BitbucketServer => "Bitbucket Server",
+        }
+    }
+
+    /// The provider family, which names the logo and the OAuth button ("Authorize Access to GitHub").
+    pub fn family(self) -> &'static str {
+        match self {
+            ProviderKind::Github | ProviderKind::GithubEnterprise => "GitHub",
+            ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => "GitLab",
+            ProviderKind::Bitbucket | ProviderKind::BitbucketServer => "Bitbucket",
+        }
+    }
+
+    pub fn logo(self) -> &'static str {
+        match self {
+            ProviderKind::Github | ProviderKind::GithubEnterprise => "/logos/github.svg",
+            ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => "/logos/gitlab.svg",
+            ProviderKind::Bitbucket | ProviderKind::BitbucketServer => "/logos/bitbucket.svg",
+        }
+    }
+
+    /// Bitbucket authenticates Git over HTTPS with a username (or Atlassian email) beside the token.
+    pub fn needs_username(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::Bitbucket | ProviderKind::BitbucketServer
+        )
+    }
+
+    /// Whether a Git user token can be issued by OAuth2 (Bitbucket Server has no OAuth for Git
+    /// user tokens here).
+    pub fn supports_oauth(self) -> bool {
+        self != ProviderKind::BitbucketServer
+    }
+
+    /// The Git host (with its port, if not the default) that serves repositories, derived from
+    /// the runtime's API URL: `api.github.com` serves `github.com`, `api.bitbucket.org` serves
+    /// `bitbucket.org`, a self-hosted server its own host. `None` for anything but an http(s) URL.
+    pub fn git_host(self, api_url: &str) -> Option<String> {
+        let (scheme, rest) = api_url.split_once("://")?;
+        let default_port = match scheme.to_ascii_lowercase().as_str() {
+            "https" => "443",
+            "http" => "80",
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+        if authority.is_empty() || authority.contains('@') {
+            return None;
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, _)) if !h.ends_with(']') && h.contains(':') => (authority.as_str(), None),
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+            _ => (authority.as_str(), None),
+        };
+        let host = match (self, host) {
+            (ProviderKind::Github, "api.github.com") => "github.com",
+            (ProviderKind::Bitbucket, "api.bitbucket.org") => "bitbucket.org",
+            (_, h) => h,
+        };
+        Some(match port.filter(|p| *p != default_port && !p.is_empty()) {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        })
+    }
+
+    /// The REST base a runtime uses when the admin gives none. Self-hosted kinds have no default.
+    pub fn default_api_url(self) -> Option<&'static str> {
+        match self {
+            ProviderKind::Github => Some("https://api.github.com"),
+            ProviderKind::Gitlab => Some("https://gitlab.com/api/v4"),
+            ProviderKind::Bitbucket => Some("https://api.bitbucket.org/2.0"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ProviderKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown provider kind '{s}' (expected one of: {})",
+                    ProviderKind::ALL.map(|k| k.as_str()).join(", ")
+                )
+            })
+    }
+}
+
+/// The provider page where a user creates a token, with the required scopes pre-selected where
+/// the provider allows it. Self-hosted hosts are derived from the runtime's API URL.
+pub fn token_page_url(kind: ProviderKind, api_url: &str) -> String {
+    let base = |suffix: &str| {
+        let api = api_url.trim_end_matches('/');
+        api.strip_suffix(suffix).unwrap_or(api).to_string()
+    };
+    match kind {
+        ProviderKind::Github => "https://github.com/settings/tokens/new?scopes=repo&description=gitpat".into(),
+        ProviderKind::GithubEnterprise => format!("{}/settings/tokens/new?scopes=repo&description=gitpat", base("/api/v3")),
+        ProviderKind::Gitlab => {
+            "https://gitlab.com/-/user_settings/personal_access_tokens?name=gitpat&scopes=write_repository,read_api".into()
+        }
+        ProviderKind::GitlabSelfManaged => format!(
+            "{}/-/user_settings/personal_access_tokens?name=gitpat&scopes=write_repository,read_api",
+            base("/api/v4")
+        ),
+        ProviderKind::Bitbucket => "https://id.atlassian.com/manage-profile/security/api-tokens".into(),
+        ProviderKind::BitbucketServer => format!("{}/plugins/servlet/access-tokens/manage", base("/rest/api/1.0")),
+    }
+}
+
+/// The seed's steps for generating a token, corrected where the providers changed since.
+pub fn token_steps(kind: ProviderKind) -> &'static [&'static str] {
+    match kind {
+        ProviderKind::Github | ProviderKind::GithubEnterprise => &[
+            "Log in to your GitHub or GitHub Enterprise account.",
+            "Select Settings > Developer Settings > Personal Access Tokens > Tokens (classic).",
+            "Define the Token name and Expiration date, and select the scope: repo.",
+            "Copy the token, and paste it below. (Fine-grained tokens work too; their scopes cannot be checked.)",
+        ],
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => &[
+            "Log in to your GitLab Cloud or Server account.",
+            "Select User settings > Access tokens.",
+            "Define the Token name and Expiration date, and select the scopes: write_repository (includes read_repository) and read_api.",
+            "Copy the token, and paste it below.",
+        ],
+        ProviderKind::Bitbucket => &[
+            "Log in to your Atlassian account and open Security > API tokens (Bitbucket app passwords were withdrawn).",
+            "Create an API token with scopes for Bitbucket: Repositories: Write, Account: Read, Workspace membership: Read.",
+            "Copy the token, and paste it below. As the Bitbucket username, enter your Atlassian account email.",
+        ],
+        ProviderKind::BitbucketServer => &[
+            "Log in to your Bitbucket Server or Data Center account.",
+            "Select Manage account > HTTP access tokens, and create a token with Repository write permission.",
+            "Copy the token, and paste it below, with your Bitbucket username.",
+        ],
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_kinds_round_trip_and_reject_unknown() {
+        for k in ProviderKind::ALL {
+            assert_eq!(k.as_str().parse::<ProviderKind>().unwrap(), k);
+        }
+        let err = "gitea".parse::<ProviderKind>().unwrap_err();
+        assert!(err.contains("unknown provider kind 'gitea'"), "{err}");
+        assert!(err.contains("bitbucket_server"));
+    }
+
+    #[test]
+    fn only_bitbucket_needs_a_username() {
+        let with: Vec<_> = ProviderKind::ALL
+            .into_iter()
+            .filter(|k| k.needs_username())
+            .collect();
+        assert_eq!(
+            with,
+            [ProviderKind::Bitbucket, ProviderKind::BitbucketServer]
+        );
+    }
+
+    #[test]
+    fn token_pages_follow_the_runtime_host() {
+        assert!(
+            token_page_url(ProviderKind::Github, "https://api.github.com").contains("scopes=repo")
+        );
+        assert_eq!(
+            token_page_url(
+                ProviderKind::GithubEnterprise,
+                "https://ghe.acme.io/api/v3/"
+            ),
+            "https://ghe.acme.io/settings/tokens/new?scopes=repo&description=gitpat"
+        );
+        assert!(token_page_url(
+            ProviderKind::GitlabSelfManaged,
+            "https://git.acme.io/api/v4"
+        )
+        .starts_with("https://git.acme.io/-/user_settings/personal_access_tokens"));
+        assert_eq!(
+            token_page_url(
+                ProviderKind::BitbucketServer,
+                "https://bb.acme.io/rest/api/1.0"
+            ),
+            "https://bb.acme.io/plugins/servlet/access-tokens/manage"
+        );
+    }
+
+    #[test]
+    fn git_hosts_follow_the_api_url() {
+        use ProviderKind::*;
+        let host = |k: ProviderKind, u: &str| k.git_host(u);
+        assert_eq!(
+            host(Github, "https://api.github.com").unwrap(),
+            "github.com"
+        );
+        assert_eq!(
+            host(GithubEnterprise, "https://GHE.acme.io/api/v3").unwrap(),
+            "ghe.acme.io"
+        );
+        assert_eq!(
+            host(Bitbucket, "https://api.bitbucket.org/2.0").unwrap(),
+            "bitbucket.org"
+        );
+        assert_eq!(
+            host(Gitlab, "http://127.0.0.1:3999/gitlab/api/v4").unwrap(),
+            "127.0.0.1:3999"
+        );
+        assert_eq!(
+            host(GitlabSelfManaged, "https://git.acme.io:443/api/v4").unwrap(),
+            "git.acme.io"
+        );
+        assert_eq!(
+            host(BitbucketServer, "https://bb.acme.io:8443/rest/api/1.0").unwrap(),
+            "bb.acme.io:8443"
+        );
+        for bad in ["ftp://x", "x", "https://", "https://u:p@evil/"] {
+            assert_eq!(host(Github, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_bitbucket_server_lacks_oauth() {
+        let without: Vec<_> = ProviderKind::ALL
+            .into_iter()
+            .filter(|k| !k.supports_oauth())
+            .collect();
+        assert_eq!(without, [ProviderKind::BitbucketServer]);
+    }
+}

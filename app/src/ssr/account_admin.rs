@@ -1,0 +1,237 @@
+//! The Admin area's domain: what an account admin may see and change in their accounts.
+
+use super::store::{self, StoreError, UserRecord};
+use super::{auth, AppState};
+use crate::error::AppError;
+use crate::model::{AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView};
+use sqlx::SqlitePool;
+
+/// For a server function of the Admin area: the signed-in user, if they administer the account,
+/// and the state to act with.
+pub async fn require_admin(account_id: i64) -> Result<(UserRecord, AppState), AppError> {
+    let user = auth::require_user().await?;
+    let st = super::state();
+    require_account_admin(&st.pool, user.id, account_id).await?;
+    Ok((user, st))
+}
+
+/// For a server function about one runtime: the signed-in user, if they administer the
+/// runtime's account, the runtime, and the state to act with.
+pub async fn require_runtime_admin(
+    runtime_id: i64,
+) -> Result<(UserRecord, crate::model::RuntimeRow, AppState), AppError> {
+    let user = auth::require_user().await?;
+    let st = super::state();
+    let rt = admin_runtime(&st.pool, user.id, runtime_id).await?;
+    Ok((user, rt, st))
+}
+
+/// The one rule for an API URL an admin gives (Admin area and CLI): http(s), a host, no query or
+/// fragment (which would let it replace the endpoint paths gitpat appends). Returned without a
+/// trailing slash.
+pub fn check_api_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let url = url::Url::parse(raw).map_err(|_| format!("The API URL '{raw}' is not a URL."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "The API URL '{raw}' must be an http(s) URL with a host."
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "The API URL '{raw}' must not have a query or fragment."
+        ));
+    }
+    Ok(raw.trim_end_matches('/').to_string())
+}
+
+/// A runtime as an admin describes it, from the Admin area or the CLI.
+pub struct RuntimeInput<'a> {
+    pub name: &'a str,
+    pub provider: ProviderKind,
+    /// `None` (or blank): the provider's public API, which self-hosted kinds do not have.
+    pub api_url: Option<&'a str>,
+}
+
+/// A runtime just added.
+pub struct AddedRuntime {
+    pub id: i64,
+    pub name: String,
+    pub api_url: String,
+}
+
+/// Checks and adds a runtime to an account; it commits with its audit event.
+pub async fn add_runtime(
+    pool: &SqlitePool,
+    actor: Option<i64>,
+    account_id: i64,
+    input: RuntimeInput<'_>,
+    client_addr: Option<&str>,
+) -> Result<AddedRuntime, AppError> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::Invalid(
+            "The runtime name must be 1–100 printable characters.".into(),
+        ));
+    }
+    let kind = input.provider;
+    let api_url = match input.api_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => check_api_url(u).map_err(AppError::Invalid)?,
+        None => kind
+            .default_api_url()
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "{} is self-hosted: give its API URL.",
+                    kind.label()
+                ))
+            })?
+            .to_string(),
+    };
+    let mut tx = pool.begin().await?;
+    let id = store::create_runtime(&mut *tx, account_id, name, kind, &api_url)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) | StoreError::NotFound(m) => AppError::Invalid(m),
+            StoreError::Db(e) => AppError::internal("adding a runtime failed", e),
+        })?;
+    store::audit(
+        &mut *tx,
+        actor,
+        Some(id),
+        "admin.runtime.add",
+        "",
+        client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AddedRuntime {
+        id,
+        name: name.to_string(),
+        api_url,
+    })
+}
+
+/// Refuses unless the user is an admin of the account.
+pub async fn require_account_admin(
+    pool: &SqlitePool,
+    user_id: i64,
+    account_id: i64,
+) -> Result<(), AppError> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = ? AND account_id = ?")
+            .bind(user_id)
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?;
+    match role.as_deref() {
+        Some("admin") => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.email, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.account_id = ? ORDER BY u.email",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, display_name, role)| MemberView {
+            email,
+            display_name,
+            role: role.parse().unwrap_or(Role::Member),
+        })
+        .collect())
+}
+
+/// The runtime, if it belongs to an account the user administers.
+pub async fn admin_runtime(
+    pool: &SqlitePool,
+    user_id: i64,
+    runtime_id: i64,
+) -> Result<crate::model::RuntimeRow, AppError> {
+    let rt = store::runtime_for_user(pool, user_id, runtime_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    require_account_admin(pool, user_id, rt.account_id).await?;
+    Ok(rt)
+}
+
+/// Audit events the Admin area shows per account.
+pub const AUDIT_SHOWN: i64 = 30;
+
+/// Everything the Admin area shows: the accounts the user administers. Forbidden for others.
+pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
+    let accounts: Vec<_> = store::accounts_of_user(pool, user_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == Role::Admin)
+        .collect();
+    if accounts.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let apps = super::oauth::list_apps(pool, &ids).await?;
+    let runtimes = store::runtimes_for_user(pool, user_id).await?;
+    let mut out = Vec::new();
+    for a in accounts {
+        let mine: Vec<_> = runtimes
+            .iter()
+            .filter(|r| r.account_id == a.id)
+            .cloned()
+            .collect();
+        let mut keys = Vec::new();
+        for r in &mine {
+            let listed = super::credentials::list_keys(pool, r.id).await?;
+            keys.extend(listed.into_iter().map(|k| RuntimeKeyView {
+                runtime_id: r.id,
+                prefix: k.prefix,
+                created_at: k.created_at,
+                revoked: k.revoked_at.is_some(),
+            }));
+        }
+        out.push(AdminAccount {
+            id: a.id,
+            runtimes: mine,
+            keys,
+            members: members(pool, a.id).await?,
+            audit: store::account_audit(pool, a.id, AUDIT_SHOWN).await?,
+            oauth_apps: apps
+                .iter()
+                .filter(|o| o.account_id == a.id)
+                .cloned()
+                .collect(),
+            name: a.name,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_rule_for_api_urls() {
+        assert_eq!(
+            check_api_url(" https://ghe.acme.io/api/v3/ ").unwrap(),
+            "https://ghe.acme.io/api/v3"
+        );
+        assert_eq!(
+            check_api_url("http://127.0.0.1:3201/gitlab/api/v4").unwrap(),
+            "http://127.0.0.1:3201/gitlab/api/v4"
+        );
+        for (bad, why) in [
+            ("ftp://x/api", "http(s)"),
+            ("nope", "not a URL"),
+            ("https://evil.example/api?x=/", "query"),
+            ("https://evil.example/api#x", "query or fragment"),
+        ] {
+            let e = check_api_url(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+}

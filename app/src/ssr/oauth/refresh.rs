@@ -1,0 +1,175 @@
+//! The refresh job: OAuth tokens about to expire are renewed with their refresh token.
+
+use super::{app_for, client, Issued};
+use crate::model::{ProviderKind, TokenStatus};
+use crate::ssr::crypto::{Sealed, Secret};
+use crate::ssr::providers;
+use crate::ssr::tokens;
+use crate::ssr::AppState;
+use chrono::{DateTime, Utc};
+use oauth2::RefreshToken;
+use sqlx::FromRow;
+
+fn refresh_aad(user_id: i64, runtime_id: i64) -> String {
+    format!("gitpat/refresh/user={user_id}/runtime={runtime_id}")
+}
+
+pub(super) async fn store_refresh(
+    st: &AppState,
+    user_id: i64,
+    runtime_id: i64,
+    refresh: &Secret,
+) -> sqlx::Result<()> {
+    let sealed = st.keys.seal(refresh, &refresh_aad(user_id, runtime_id));
+    sqlx::query("UPDATE git_tokens SET refresh_key_id = ?, refresh_ciphertext = ? WHERE user_id = ? AND runtime_id = ?")
+        .bind(&sealed.key_id)
+        .bind(&sealed.blob)
+        .bind(user_id)
+        .bind(runtime_id)
+        .execute(&st.pool)
+        .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct Refreshable {
+    user_id: i64,
+    runtime_id: i64,
+    account_id: i64,
+    provider: String,
+    api_url: String,
+    ciphertext: Vec<u8>,
+    refresh_key_id: String,
+    refresh_ciphertext: Vec<u8>,
+}
+
+/// What one refresh pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshReport {
+    pub refreshed: usize,
+    pub failed: usize,
+}
+
+/// Refreshes OAuth tokens that expire before `horizon` (or have expired). The new access and
+/// refresh tokens replace the old ones in one statement, and only if nothing replaced the token
+/// meanwhile; a refused refresh turns the token `invalid` with its reason.
+pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Result<RefreshReport> {
+    let due: Vec<Refreshable> = sqlx::query_as(
+        "SELECT t.user_id, t.runtime_id, r.account_id, r.provider, r.api_url, t.ciphertext,
+                t.refresh_key_id, t.refresh_ciphertext
+         FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
+         WHERE t.method = 'oauth' AND t.refresh_ciphertext IS NOT NULL
+           AND t.expires_at IS NOT NULL AND t.expires_at < ? AND t.status != 'invalid'",
+    )
+    .bind(horizon)
+    .fetch_all(&st.pool)
+    .await?;
+    let mut report = RefreshReport::default();
+    for t in due {
+        match refresh_one(st, &t).await {
+            Ok(()) => report.refreshed += 1,
+            Err(reason) => {
+                report.failed += 1;
+                tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh failed");
+                sqlx::query(
+                    "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?
+                     WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+                )
+                .bind(TokenStatus::Invalid.as_str())
+                .bind(format!("The token could not be refreshed: {reason}"))
+                .bind(Utc::now())
+                .bind(t.user_id)
+                .bind(t.runtime_id)
+                .bind(&t.ciphertext)
+                .execute(&st.pool)
+                .await?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
+    let provider: ProviderKind = t.provider.parse()?;
+    let app = app_for(st, t.account_id, provider)
+        .await
+        .map_err(|_| "the OAuth app could not be read".to_string())?
+        .ok_or("the account's OAuth app was removed")?;
+    let refresh = st
+        .keys
+        .open(
+            &Sealed {
+                key_id: t.refresh_key_id.clone(),
+                blob: t.refresh_ciphertext.clone(),
+            },
+            &refresh_aad(t.user_id, t.runtime_id),
+        )
+        .map_err(|e| e.to_string())?;
+    // The redirect URI plays no part in a refresh; any valid URL satisfies the builder.
+    let placeholder = url::Url::parse("http://localhost/").expect("static URL");
+    let client = client(&app, &placeholder).map_err(|e| e.to_string())?;
+    let response = client
+        .exchange_refresh_token(&RefreshToken::new(refresh.expose().to_string()))
+        .request_async(&st.http)
+        .await
+        .map_err(|_| format!("{} refused the refresh token", provider.family()))?;
+    let issued = Issued::from_response(&response, &app);
+    let identity = match providers::validate_oauth(
+        &st.http,
+        provider,
+        &t.api_url,
+        &issued.access,
+        &issued.scopes,
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(e) if e.is_unreachable() => return Err("the provider could not be reached".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let now = Utc::now();
+    let expires_at = issued.expires_at.or(identity.expires_at);
+    let access = st.keys.seal(
+        &issued.access,
+        &crate::ssr::crypto::token_aad(t.user_id, t.runtime_id),
+    );
+    // Providers may rotate the refresh token; keep the old one only if none came back.
+    let refresh_sealed = issued
+        .refresh
+        .as_ref()
+        .map(|r| st.keys.seal(r, &refresh_aad(t.user_id, t.runtime_id)));
+    let done = sqlx::query(
+        "UPDATE git_tokens SET key_id = ?, ciphertext = ?, last4 = ?, fingerprint = ?,
+             refresh_key_id = COALESCE(?, refresh_key_id), refresh_ciphertext = COALESCE(?, refresh_ciphertext),
+             expires_at = ?, status = ?, last_validated_at = ?, last_error = NULL, provider_login = ?, updated_at = ?
+         WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+    )
+    .bind(&access.key_id)
+    .bind(&access.blob)
+    .bind(tokens::last4(issued.access.expose()))
+    .bind(st.keys.fingerprint(&issued.access))
+    .bind(refresh_sealed.as_ref().map(|s| s.key_id.clone()))
+    .bind(refresh_sealed.as_ref().map(|s| s.blob.clone()))
+    .bind(expires_at)
+    .bind(TokenStatus::from_expiry(expires_at, now).as_str())
+    .bind(now)
+    .bind(&identity.login)
+    .bind(now)
+    .bind(t.user_id)
+    .bind(t.runtime_id)
+    .bind(&t.ciphertext)
+    .execute(&st.pool)
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "storing a refreshed token failed");
+        "the refreshed token could not be stored".to_string()
+    })?;
+    if done.rows_affected() == 0 {
+        tracing::info!(
+            user_id = t.user_id,
+            runtime_id = t.runtime_id,
+            "token replaced during refresh; kept the new one"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Re-validation: every stored token is asked about again at its provider, and the verdict
+//! (valid, expiring, expired, invalid, unreachable) stored with its reason.
+
+use crate::model::TokenStatus;
+use crate::ssr::crypto::{token_aad, Sealed};
+use crate::ssr::providers::{self, Identity, ProviderError};
+use crate::ssr::AppState;
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+use std::collections::HashMap;
+
+#[derive(FromRow)]
+struct StoredToken {
+    user_id: i64,
+    runtime_id: i64,
+    provider: String,
+    api_url: String,
+    key_id: String,
+    ciphertext: Vec<u8>,
+    username: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    status: String,
+    method: String,
+    scopes: Option<String>,
+}
+
+/// What one pass of re-validation did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RevalidateReport {
+    pub checked: usize,
+    pub valid: usize,
+    pub invalid: usize,
+    pub expired: usize,
+    pub unreachable: usize,
+    /// Left for the next pass because their provider host answered "rate limited".
+    pub deferred: usize,
+}
+
+/// Provider calls one pass makes at once to one host: well inside GitHub's documented limit of
+/// 100 concurrent requests, and shared by every token on that host.
+pub const PER_HOST_CONCURRENCY: usize = 32;
+
+/// Verdicts written per transaction: one commit per batch instead of per token.
+const WRITE_BATCH: usize = 200;
+
+/// Re-checks every stored token last validated before `due`, at most `concurrency` provider
+/// calls at once and [`PER_HOST_CONCURRENCY`] per host. Once a host answers "rate limited", its
+/// remaining tokens wait for the next pass. Each update applies only if the token was not
+/// replaced meanwhile, so several nodes may run this.
+pub async fn revalidate_due(
+    st: &AppState,
+    due: DateTime<Utc>,
+    concurrency: usize,
+) -> anyhow::Result<RevalidateReport> {
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+
+    let tokens: Vec<StoredToken> = sqlx::query_as(
+        "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
+                t.expires_at, t.status, t.method, t.scopes
+         FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
+         WHERE t.last_validated_at < ?",
+    )
+    .bind(due)
+    .fetch_all(&st.pool)
+    .await?;
+    // One gate and one "rate limited" flag per provider host.
+    let mut hosts: HashMap<String, (Arc<Semaphore>, Arc<AtomicBool>)> = HashMap::new();
+    let jobs: Vec<_> = tokens
+        .into_iter()
+        .map(|t| {
+            let host = url::Url::parse(&t.api_url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default();
+            let gate = hosts
+                .entry(host)
+                .or_insert_with(|| {
+                    (
+                        Arc::new(Semaphore::new(PER_HOST_CONCURRENCY)),
+                        Arc::new(AtomicBool::new(false)),
+                    )
+                })
+                .clone();
+            (t, gate)
+        })
+        .collect();
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(WRITE_BATCH);
+    let checks = futures::stream::iter(jobs)
+        .map(|(t, (gate, limited))| async move {
+            let _permit = gate.acquire().await.ok()?;
+            if limited.load(Ordering::Relaxed) {
+                return None;
+            }
+            let verdict = check_stored(st, &t).await;
+            if matches!(
+                verdict,
+                Err(Failure::Provider(ProviderError::RateLimited { .. }))
+            ) {
+                limited.store(true, Ordering::Relaxed);
+                return None;
+            }
+            Some((t, verdict))
+        })
+        .buffer_unordered(concurrency.max(1))
+        .for_each(move |verdict| {
+            let sender = sender.clone();
+            async move {
+                let _ = sender.send(verdict).await;
+            }
+        });
+    let writes = async {
+        let mut report = RevalidateReport::default();
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < WRITE_BATCH {
+                match receiver.try_recv() {
+                    Ok(v) => batch.push(v),
+                    Err(_) => break,
+                }
+            }
+            let mut tx = st.pool.begin().await?;
+            for verdict in batch {
+                match verdict {
+                    Some((t, v)) => record_verdict(&mut tx, &mut report, t, v, due).await?,
+                    None => report.deferred += 1,
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok::<_, sqlx::Error>(report)
+    };
+    let ((), report) = tokio::join!(checks, writes);
+    Ok(report?)
+}
+
+/// Stores one re-validation verdict (unless the token was replaced since it was read).
+async fn record_verdict(
+    conn: &mut sqlx::SqliteConnection,
+    report: &mut RevalidateReport,
+    t: StoredToken,
+    verdict: Result<Identity, Failure>,
+    due: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    report.checked += 1;
+    let now = Utc::now();
+    let (status, error, identity) = match verdict {
+        Ok(id) => (TokenStatus::from_expiry(id.expires_at, now), None, Some(id)),
+        Err(Failure::Provider(ProviderError::Expired(_))) => (
+            TokenStatus::Expired,
+            Some("The token has expired.".to_string()),
+            None,
+        ),
+        Err(Failure::Provider(e)) if e.is_unreachable() => {
+            let previous = TokenStatus::parse(&t.status);
+            let kept = if previous == TokenStatus::Unreachable {
+                "unknown"
+            } else {
+                previous.label()
+            };
+            (
+                TokenStatus::Unreachable,
+                Some(format!("{e} Last known status: {kept}.")),
+                None,
+            )
+        }
+        Err(e) => (TokenStatus::Invalid, Some(e.to_string()), None),
+    };
+    match status {
+        TokenStatus::Valid | TokenStatus::Expiring => report.valid += 1,
+        TokenStatus::Expired => report.expired += 1,
+        TokenStatus::Unreachable => report.unreachable += 1,
+        _ => report.invalid += 1,
+    }
+    // An unreachable provider keeps the previous verdict's "unreachable since" time: it is
+    // re-asked on the next pass, not marked fresh.
+    let validated_at = if status == TokenStatus::Unreachable {
+        due
+    } else {
+        now
+    };
+    sqlx::query(
+        "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?,
+             provider_login = COALESCE(?, provider_login), expires_at = COALESCE(?, expires_at),
+             scopes = CASE WHEN ? THEN ? ELSE scopes END
+         WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+    )
+    .bind(status.as_str())
+    .bind(error)
+    .bind(validated_at)
+    .bind(identity.as_ref().map(|i| i.login.clone()))
+    .bind(identity.as_ref().and_then(|i| i.expires_at))
+    .bind(identity.is_some())
+    .bind(
+        identity
+            .as_ref()
+            .and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))),
+    )
+    .bind(t.user_id)
+    .bind(t.runtime_id)
+    .bind(&t.ciphertext)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why a stored token failed its check.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// Not the provider's verdict: the master key that sealed it is not the one configured.
+    #[error("The stored token could not be decrypted with the configured master key. Add the token again.")]
+    Undecryptable,
+    #[error("The runtime's provider kind is not known to this version of gitpat.")]
+    UnknownProvider,
+}
+
+async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Identity, Failure> {
+    // A passed expiry date needs no provider call.
+    if let Some(e) = t.expires_at.filter(|e| *e <= Utc::now()) {
+        return Err(ProviderError::Expired(Some(e)).into());
+    }
+    let sealed = Sealed {
+        key_id: t.key_id.clone(),
+        blob: t.ciphertext.clone(),
+    };
+    let token = st
+        .keys
+        .open(&sealed, &token_aad(t.user_id, t.runtime_id))
+        .map_err(|e| {
+            tracing::error!(user_id = t.user_id, runtime_id = t.runtime_id, error = %e, "stored token does not decrypt");
+            Failure::Undecryptable
+        })?;
+    let kind = t.provider.parse().map_err(|_| Failure::UnknownProvider)?;
+    if t.method == "oauth" {
+        let granted: Vec<String> = t
+            .scopes
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let id = providers::validate_oauth(&st.http, kind, &t.api_url, &token, &granted).await?;
+        // OAuth expiry comes from the token response, which the provider does not repeat.
+        return Ok(Identity {
+            expires_at: id.expires_at.or(t.expires_at),
+            ..id
+        });
+    }
+    Ok(providers::validate(&st.http, kind, &t.api_url, t.username.as_deref(), &token).await?)
+}

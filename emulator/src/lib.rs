@@ -1,0 +1,245 @@
+//! The provider emulator: a local stand-in for GitHub, GitHub Enterprise, GitLab, Bitbucket Cloud
+//! and Bitbucket Server, for tests, `gitpat demo` and the benchmark (no machine here reaches the
+//! real ones). Which provider documentation each endpoint follows is in this crate's README.
+//! It answers the endpoints gitpat calls with the paths, headers, status codes and bodies the
+//! providers document. Tokens are registered through `POST /_emulator/tokens`.
+//!
+//! Mount points (each runtime's `api_url`): `/github`, `/ghe/api/v3`, `/gitlab/api/v4`,
+//! `/gitlab-sm/api/v4`, `/bitbucket/2.0`, `/bitbucket-server/rest/api/1.0`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+mod demo;
+mod oauth;
+mod providers;
+
+pub use demo::{demo_clients, demo_tokens, DemoClient};
+use oauth::*;
+use providers::*;
+
+/// How a registered token behaves.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FakeToken {
+    pub token: String,
+    /// The provider login the token belongs to.
+    pub login: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+    /// Bitbucket: the username (or Atlassian email) that goes with the token.
+    pub username: Option<String>,
+    /// Answer after this many milliseconds (to exercise client timeouts).
+    pub delay_ms: u64,
+    /// Answer with this status instead (e.g. 500, 503).
+    pub fail_status: Option<u16>,
+    /// Answer 200 with a body that is not the documented JSON.
+    pub garbage: bool,
+}
+
+/// An OAuth app registered at the emulated provider.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The provider login of whoever authorizes (the emulator has one user per app).
+    pub login: String,
+    /// Lifetime of issued access tokens; `None`: they do not expire (GitHub OAuth apps).
+    pub token_lifetime_secs: Option<i64>,
+}
+
+struct Grant {
+    client_id: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    challenge: Option<String>,
+}
+
+#[derive(Default)]
+struct OAuthState {
+    clients: HashMap<String, OAuthClient>,
+    codes: HashMap<String, Grant>,
+    /// refresh token -> (client id, scopes)
+    refresh: HashMap<String, (String, Vec<String>)>,
+}
+
+#[derive(Clone, Default)]
+pub struct Emulator {
+    tokens: Arc<Mutex<HashMap<String, FakeToken>>>,
+    oauth: Arc<Mutex<OAuthState>>,
+}
+
+impl Emulator {
+    pub fn register(&self, t: FakeToken) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(t.token.clone(), t);
+    }
+
+    pub fn register_client(&self, c: OAuthClient) {
+        self.oauth
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clients
+            .insert(c.client_id.clone(), c);
+    }
+
+    fn find(&self, token: &str) -> Option<FakeToken> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned()
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/github/user", get(github_user))
+            .route("/ghe/api/v3/user", get(github_user))
+            .route(
+                "/gitlab/api/v4/personal_access_tokens/self",
+                get(gitlab_token_self),
+            )
+            .route(
+                "/gitlab-sm/api/v4/personal_access_tokens/self",
+                get(gitlab_token_self),
+            )
+            .route("/gitlab/api/v4/user", get(gitlab_user))
+            .route("/gitlab-sm/api/v4/user", get(gitlab_user))
+            .route("/bitbucket/2.0/user", get(bitbucket_user))
+            .route(
+                "/bitbucket-server/rest/api/1.0/application-properties",
+                get(bitbucket_server_properties),
+            )
+            .route(
+                "/github-web/login/oauth/authorize",
+                get(consent_page).post(consent_decision),
+            )
+            .route("/github-web/login/oauth/access_token", post(token_endpoint))
+            .route(
+                "/gitlab/oauth/authorize",
+                get(consent_page).post(consent_decision),
+            )
+            .route("/gitlab/oauth/token", post(token_endpoint))
+            .route(
+                "/bitbucket-web/site/oauth2/authorize",
+                get(consent_page).post(consent_decision),
+            )
+            .route(
+                "/bitbucket-web/site/oauth2/access_token",
+                post(token_endpoint),
+            )
+            .route("/_emulator/oauth-clients", post(register_client))
+            .route("/_emulator/tokens", post(register_token))
+            .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `addr` in the background; returns the bound address.
+    pub async fn spawn(&self, addr: &str) -> anyhow::Result<std::net::SocketAddr> {
+        use axum::serve::ListenerExt;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("provider emulator cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr()?;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let router = self.router();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(local)
+    }
+}
+
+async fn register_token(State(emu): State<Emulator>, Json(t): Json<FakeToken>) -> StatusCode {
+    if t.token.is_empty() {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    emu.register(t);
+    StatusCode::CREATED
+}
+
+async fn revoke_token(State(emu): State<Emulator>, Path(token): Path<String>) -> StatusCode {
+    match emu
+        .tokens
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_mut(&token)
+    {
+        Some(t) => {
+            t.revoked = true;
+            StatusCode::NO_CONTENT
+        }
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("token "))
+        .map(str::to_string)
+}
+
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = String::from_utf8(B64.decode(v).ok()?).ok()?;
+    let (u, p) = decoded.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+/// Applies the token's configured misbehaviour; `None` means answer normally.
+async fn misbehave(t: &FakeToken) -> Option<Response> {
+    if t.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(t.delay_ms)).await;
+    }
+    if let Some(code) = t.fail_status {
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Some((status, "upstream failure").into_response());
+    }
+    if t.garbage {
+        return Some(
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                "<html>not json",
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
+fn expired(t: &FakeToken) -> bool {
+    t.expires_at.is_some_and(|e| e <= Utc::now())
+}
+
+/// A header value from text the emulator was given; bytes a header cannot carry are dropped.
+fn header_value(v: &str) -> HeaderValue {
+    HeaderValue::from_str(v).unwrap_or_else(|_| {
+        let kept: String = v
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .collect();
+        HeaderValue::from_str(&kept).unwrap_or(HeaderValue::from_static(""))
+    })
+}

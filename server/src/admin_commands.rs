@@ -1,0 +1,198 @@
+//! What the `gitpat admin …` commands do (their arguments are in `cli`): write users, accounts,
+//! memberships, runtimes, OAuth apps and runtime API keys directly, as an operator.
+
+use crate::cli::{
+    AccountCommand, AdminCommand, KeyCommand, MemberCommand, OauthAppCommand, RuntimeCommand,
+    UserCommand,
+};
+use anyhow::{bail, Context};
+use app::ssr::account_admin::{self, RuntimeInput};
+use app::ssr::crypto::Secret;
+use app::ssr::oauth::{self, OAuthAppInput};
+use app::ssr::{auth, credentials, store, AppState};
+use std::io::BufRead;
+
+/// Runs one admin command and returns what to print; an error's text (with its context) is the
+/// one line the operator sees.
+pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyhow::Result<String> {
+    let pool = &st.pool;
+    match cmd {
+        AdminCommand::User(UserCommand::Add { email, name, admin }) => {
+            let password = read_secret(stdin, "password")?;
+            let name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+            let hash = auth::hash_password(password).await?;
+            let id = store::create_user(pool, &email, &name, &hash, admin).await?;
+            Ok(format!("user {email} added (id {id})"))
+        }
+        AdminCommand::User(UserCommand::Password { email }) => {
+            let password = read_secret(stdin, "password")?;
+            if password.chars().count() < auth::MIN_PASSWORD_LEN {
+                bail!(
+                    "the password must have at least {} characters",
+                    auth::MIN_PASSWORD_LEN
+                );
+            }
+            let user = store::user_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            let hash = auth::hash_password(password).await?;
+            let mut tx = pool.begin().await?;
+            store::set_password(&mut *tx, user.id, &hash).await?;
+            store::audit(
+                &mut *tx,
+                Some(user.id),
+                None,
+                "password.change",
+                "by an operator",
+                None,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(format!(
+                "password of {email} set; their sessions have ended"
+            ))
+        }
+        AdminCommand::Account(AccountCommand::Add { name }) => {
+            let id = store::create_account(pool, &name).await?;
+            Ok(format!("account {name} added (id {id})"))
+        }
+        AdminCommand::Member(MemberCommand::Add {
+            account,
+            email,
+            role,
+        }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let user = store::user_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            store::set_membership(pool, user.id, account_id, role).await?;
+            Ok(format!("{email} is now {} of {account}", role.as_str()))
+        }
+        AdminCommand::Runtime(RuntimeCommand::Add {
+            account,
+            name,
+            provider,
+            api_url,
+        }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let input = RuntimeInput {
+                name: &name,
+                provider,
+                api_url: api_url.as_ref().map(url::Url::as_str),
+            };
+            let added = account_admin::add_runtime(pool, None, account_id, input, None)
+                .await
+                .with_context(|| format!("runtime {name} was not added"))?;
+            Ok(format!(
+                "runtime {} ({provider}, {}) added to {account} (id {})",
+                added.name, added.api_url, added.id
+            ))
+        }
+        AdminCommand::OauthApp(OauthAppCommand::Set {
+            account,
+            provider,
+            client_id,
+            authorize_url,
+            token_url,
+            scopes,
+            expiry_days,
+        }) => {
+            let client_secret = Secret::new(read_secret(stdin, "client secret")?);
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let settings = OAuthAppInput {
+                provider,
+                client_id,
+                client_secret,
+                authorize_url: authorize_url.into(),
+                token_url: token_url.into(),
+                scopes,
+                expiry_days,
+            }
+            .parse()
+            .map_err(anyhow::Error::msg)?;
+            oauth::set_app(st, account_id, &settings)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            Ok(format!("OAuth app for {provider} set on {account}"))
+        }
+        AdminCommand::Seed {
+            users,
+            accounts,
+            runtimes,
+            tokens,
+            emulator,
+            delay_ms,
+        } => {
+            let plan = crate::seed::Plan {
+                users,
+                accounts,
+                runtimes,
+                tokens,
+                emulator: emulator.as_str().to_string(),
+                delay_ms,
+                password: read_secret(stdin, "password")?,
+            };
+            crate::seed::seed(st, &plan).await
+        }
+        AdminCommand::Verify => crate::seed::verify(st).await,
+        AdminCommand::Runtime(RuntimeCommand::Key(cmd)) => {
+            let (account, runtime) = match &cmd {
+                KeyCommand::Create { account, runtime }
+                | KeyCommand::List { account, runtime }
+                | KeyCommand::Revoke {
+                    account, runtime, ..
+                } => (account.clone(), runtime.clone()),
+            };
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let runtime_id = store::runtime_id_by_name(pool, account_id, &runtime).await?;
+            match cmd {
+                KeyCommand::Create { .. } => {
+                    let key = credentials::create_key(pool, runtime_id).await?;
+                    Ok(format!(
+                        "{}\n(shown once: store it in the runtime now)",
+                        key.expose()
+                    ))
+                }
+                KeyCommand::List { .. } => Ok(credentials::list_keys(pool, runtime_id)
+                    .await?
+                    .into_iter()
+                    .map(|k| {
+                        let state = k
+                            .revoked_at
+                            .map(|r| format!("revoked {}", r.to_rfc3339()))
+                            .unwrap_or_else(|| "active".into());
+                        format!(
+                            "{}  created {}  {state}",
+                            k.prefix,
+                            k.created_at.to_rfc3339()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")),
+                KeyCommand::Revoke { prefix, .. } => {
+                    if !credentials::revoke_key(pool, runtime_id, &prefix).await? {
+                        bail!("no active key {prefix} for {runtime}");
+                    }
+                    Ok(format!("key {prefix} revoked"))
+                }
+            }
+        }
+    }
+}
+
+/// Reads one line of standard input as a secret; an empty one is refused.
+fn read_secret(mut stdin: impl BufRead, what: &str) -> anyhow::Result<String> {
+    let mut line = String::new();
+    stdin
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the {what} from standard input"))?;
+    let value = line.trim_end_matches(['\n', '\r']).to_string();
+    if value.is_empty() {
+        bail!("the {what} (read from standard input) must not be empty");
+    }
+    if value.len() > auth::MAX_PASSWORD_LEN {
+        bail!("the {what} is longer than {} bytes", auth::MAX_PASSWORD_LEN);
+    }
+    Ok(value)
+}

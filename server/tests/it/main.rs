@@ -1,0 +1,20 @@
+//! The integration tests, one binary (faster links, a third of the disk): the real router over
+//! a real SQLite file, real HTTP to the provider emulator. One module per subject; the shared
+//! harness is `helpers`; `process` runs the built `gitpat` binary for the load and crash tests.
+//! Tests that need a process of their own are `../logs.rs` (a tracing subscriber) and
+//! `../concurrency.rs` (many renders at once on one runtime).
+
+mod helpers;
+mod process;
+
+mod admin_api;
+mod assets;
+mod attacks;
+mod crash;
+mod faults;
+mod load;
+mod oauth;
+mod providers;
+mod router_auth;
+mod runtime_api;
+mod tokens_api;

@@ -1,0 +1,449 @@
+//! The built `gitpat` binary as a separate process, for the load and crash tests: a temporary
+//! folder with the database, key file and logs; `gitpat serve` on a free loopback port (killed on
+//! drop); the admin commands; and browser-like sessions over real HTTP.
+
+use provider_emulator::{Emulator, FakeToken};
+use rand::Rng;
+use reqwest::StatusCode;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "load-test-password-1";
+pub const TOKEN_PAGE: &str = "/git-personal-access-tokens";
+/// The first seeded runtime's name: the token page lists it.
+pub const PAGE_MARK: &str = "runtime-001";
+
+/// Whether the long variants were asked for (`GITPAT_LONG_TESTS=1`).
+pub fn long() -> bool {
+    std::env::var("GITPAT_LONG_TESTS").is_ok_and(|v| v == "1")
+}
+
+/// The run's random seed: `GITPAT_TEST_SEED` to repeat one, printed either way.
+pub fn seed(test: &str) -> u64 {
+    let seed = std::env::var("GITPAT_TEST_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().gen());
+    println!("{test}: seed {seed} (GITPAT_TEST_SEED={seed} repeats it)");
+    seed
+}
+
+/// `n` distinct GitHub classic PAT shaped tokens.
+pub fn token_pool(rng: &mut impl Rng, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let tail: String = (0..36)
+                .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
+                .collect();
+            format!("ghp_{tail}")
+        })
+        .collect()
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    app::ssr::crypto::sha256_hex(s)
+}
+
+/// The temporary home of one run.
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub emulator: Emulator,
+    pub emulator_url: String,
+    logs: usize,
+}
+
+/// A running `gitpat serve`; killed on drop.
+pub struct Server {
+    child: Option<Child>,
+    pub base: String,
+    pub log: PathBuf,
+}
+
+/// What `gitpat admin verify` found.
+pub struct Verified {
+    pub ok: bool,
+    /// (email, runtime id) -> SHA-256 of the stored token, or "UNREADABLE".
+    pub rows: HashMap<(String, i64), String>,
+    pub other: Vec<String>,
+}
+
+impl Harness {
+    /// A temporary folder and an in-process provider emulator on a free port.
+    pub async fn new() -> Harness {
+        let emulator = Emulator::default();
+        let addr = emulator.spawn("127.0.0.1:0").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("site")).unwrap();
+        Harness {
+            dir,
+            emulator,
+            emulator_url: format!("http://{addr}"),
+            logs: 0,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("gitpat.db")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_gitpat"));
+        // Only our settings: nothing inherited (a GITPAT_MASTER_KEY, say) applies.
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(
+                "GITPAT_DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", self.db_path().display()),
+            )
+            .env("GITPAT_KEY_FILE", self.dir.path().join("master.key"))
+            .env("LEPTOS_SITE_ROOT", self.dir.path().join("site"))
+            // No background re-validation writes during a run.
+            .env("GITPAT_REVALIDATE_EVERY", "1h")
+            .env("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
+            .env("RUST_LOG", "warn")
+            .current_dir(self.dir.path())
+            .args(args);
+        c
+    }
+
+    /// `gitpat admin …` with `stdin`; panics with its stderr if it fails.
+    pub fn admin(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, out, err) = self.admin_status(args, stdin);
+        assert!(ok, "gitpat admin {args:?} failed: {err}");
+        out
+    }
+
+    fn admin_status(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        use std::io::Write;
+        let mut full = vec!["admin"];
+        full.extend_from_slice(args);
+        let mut child = self
+            .command(&full)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `users` members of one account with `runtimes` GitHub runtimes at the emulator and no
+    /// tokens; returns their emails and the runtime ids.
+    pub async fn seed(&self, users: usize, runtimes: usize) -> (Vec<String>, Vec<i64>) {
+        let (u, r) = (users.to_string(), runtimes.to_string());
+        self.admin(
+            &[
+                "seed",
+                "--users",
+                &u,
+                "--accounts",
+                "1",
+                "--runtimes",
+                &r,
+                "--tokens",
+                "0",
+                "--emulator",
+                &self.emulator_url,
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        let pool = self.read_only().await;
+        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM runtimes ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        assert_eq!((emails.len(), ids.len()), (users, runtimes));
+        (emails, ids)
+    }
+
+    async fn read_only(&self) -> sqlx::SqlitePool {
+        let url = format!("sqlite://{}?mode=ro", self.db_path().display());
+        sqlx::SqlitePool::connect(&url).await.unwrap()
+    }
+
+    /// Valid GitHub tokens (scope `repo`) at the emulator.
+    pub fn register_tokens<'a>(&self, tokens: impl IntoIterator<Item = &'a String>) {
+        for t in tokens {
+            self.emulator.register(FakeToken {
+                token: t.clone(),
+                login: "loadtester".into(),
+                scopes: vec!["repo".into()],
+                ..Default::default()
+            });
+        }
+    }
+
+    /// Starts `gitpat serve` on a free port and waits until `/healthz` answers.
+    pub async fn start_server(&mut self) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        self.logs += 1;
+        let log = self.dir.path().join(format!("{:02}-serve.log", self.logs));
+        let out = std::fs::File::create(&log).unwrap();
+        let child = self
+            .command(&["serve"])
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child: Some(child),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let http = client();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
+                panic!("gitpat serve exited with {status}:\n{}", server.log_tail());
+            }
+            let healthy = http
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::OK);
+            if healthy {
+                return server;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gitpat serve not healthy after 30 s:\n{}",
+                server.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `gitpat admin verify` (integrity check, every token decrypted) plus our own
+    /// `PRAGMA integrity_check`. Only while no server runs on the database.
+    pub async fn verify(&self) -> Verified {
+        let (ok, out, err) = self.admin_status(&["verify"], "");
+        let mut rows = HashMap::new();
+        let mut other: Vec<String> = err.lines().map(str::to_string).collect();
+        for line in out.lines().chain(err.lines()) {
+            let parts: Vec<&str> = line.split('\t').collect();
+            match parts[..] {
+                [email, rt, verdict] if rt.parse::<i64>().is_ok() => {
+                    let verdict = if verdict.len() == 64 {
+                        verdict.to_string()
+                    } else {
+                        "UNREADABLE".to_string()
+                    };
+                    let key = (email.to_string(), rt.parse().unwrap());
+                    if rows.insert(key.clone(), verdict).is_some() {
+                        other.push(format!("duplicate row for {key:?}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let pool = self.read_only().await;
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        Verified {
+            ok: ok && integrity == "ok",
+            rows,
+            other,
+        }
+    }
+}
+
+impl Server {
+    /// Sends `signal` (`TERM` or `KILL`) and waits; the exit code, `None` if it had to be killed.
+    pub fn stop(&mut self, signal: &str) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", child.id())])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// One answer: status, body and how long it took.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+    pub took: Duration,
+}
+
+/// A browser-like session: the session cookie and the `Origin` every POST needs.
+#[derive(Clone)]
+pub struct Session {
+    http: reqwest::Client,
+    pub base: String,
+    cookie: Option<String>,
+}
+
+impl Session {
+    /// Signs `email` in at `base`.
+    pub async fn sign_in(base: &str, email: &str) -> Session {
+        let mut s = Session {
+            http: client(),
+            base: base.to_string(),
+            cookie: None,
+        };
+        let res = s
+            .http
+            .post(format!("{base}/login"))
+            .header("Origin", base)
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        s.cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("gitpat_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_string());
+        assert!(
+            res.status() == StatusCode::SEE_OTHER && s.cookie.is_some(),
+            "sign-in of {email} failed: {}",
+            res.status()
+        );
+        s
+    }
+
+    /// The same session against a restarted server.
+    pub fn retarget(&mut self, base: &str) {
+        self.base = base.to_string();
+        self.http = client();
+    }
+
+    fn with_cookie(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(c) => req.header("Cookie", format!("gitpat_session={c}")),
+            None => req,
+        }
+    }
+
+    /// A server function as the hydrated page calls it (JSON answer, no redirect).
+    pub async fn call(&self, endpoint: &str, fields: &[(&str, String)]) -> reqwest::Result<Answer> {
+        let started = Instant::now();
+        let req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Origin", &self.base)
+            .header("Accept", "application/json")
+            .form(fields);
+        let res = self.with_cookie(req).send().await?;
+        let status = res.status();
+        let body = res.text().await?;
+        Ok(Answer {
+            status,
+            body,
+            took: started.elapsed(),
+        })
+    }
+
+    pub async fn token_page(&self) -> reqwest::Result<Answer> {
+        let started = Instant::now();
+        let req = self.http.get(format!("{}{TOKEN_PAGE}", self.base));
+        let res = self.with_cookie(req).send().await?;
+        let status = res.status();
+        let body = res.text().await?;
+        Ok(Answer {
+            status,
+            body,
+            took: started.elapsed(),
+        })
+    }
+
+    /// The token list as `runtime id -> last 4 characters of the token` (None: no token).
+    pub async fn listed(&self) -> Result<HashMap<i64, Option<String>>, String> {
+        let a = self.call("tokens", &[]).await.map_err(|e| e.to_string())?;
+        if a.status != StatusCode::OK {
+            return Err(format!("token list answered {}", a.status));
+        }
+        parse_list(&a.body)
+    }
+}
+
+/// `runtime id -> last4` from the token list's JSON.
+pub fn parse_list(body: &str) -> Result<HashMap<i64, Option<String>>, String> {
+    let rows: Vec<serde_json::Value> = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    rows.iter()
+        .map(|r| {
+            let id = r["runtime"]["id"]
+                .as_i64()
+                .ok_or("a row without a runtime id")?;
+            Ok((id, r["token"]["last4"].as_str().map(str::to_string)))
+        })
+        .collect()
+}
+
+/// The last four characters a token list shows for a token.
+pub fn last4(token: &Option<String>) -> Option<String> {
+    token.as_ref().map(|t| t[t.len() - 4..].to_string())
+}
+
+/// The nearest-rank percentile of `v`, in milliseconds.
+pub fn percentile_ms(v: &mut [Duration], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort();
+    let rank = ((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1].as_secs_f64() * 1e3
+}
