@@ -9,6 +9,7 @@ pub mod credential_api;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod git_helper;
+pub mod guards;
 pub mod jobs;
 pub mod router;
 pub mod seed;

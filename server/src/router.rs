@@ -1,7 +1,7 @@
 //! The HTTP router: Leptos pages and server functions, plain routes, static files, and the
 //! layers around them (sessions, login guard, cross-site check, security headers, body limit).
 
-use crate::web;
+use crate::{guards, web};
 use app::ssr::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -82,7 +82,7 @@ pub fn app(
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            web::require_login,
+            guards::require_login,
         ));
 
     let sessions = SessionManagerLayer::new(store)
@@ -118,8 +118,8 @@ pub fn app(
             REQUEST_TIMEOUT,
         ))
         .layer(Extension(throttle))
-        .layer(middleware::from_fn(web::server_fn_status))
-        .layer(middleware::from_fn(web::check_origin))
+        .layer(middleware::from_fn(guards::server_fn_status))
+        .layer(middleware::from_fn(guards::check_origin))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // Pages, server-function answers, JS and CSS. The WASM is precompressed at build time

@@ -7,6 +7,7 @@
 //! `GITPAT_LONG_TESTS=1` for more cycles, users and runtimes.
 
 use crate::process::*;
+use crate::session::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -37,17 +38,7 @@ async fn write_until_killed(
     while !killed.load(Ordering::SeqCst) {
         let rt = runtimes[rng.gen_range(0..runtimes.len())];
         let current = w.state[&rt].clone();
-        let (new, endpoint, fields) = if current.is_some() && rng.gen_bool(0.4) {
-            (None, "delete_token", vec![("runtime_id", rt.to_string())])
-        } else {
-            let choices: Vec<&String> = pool
-                .iter()
-                .filter(|t| Some(*t) != current.as_ref())
-                .collect();
-            let new = choices[rng.gen_range(0..choices.len())].clone();
-            let fields = vec![("runtime_id", rt.to_string()), ("token", new.clone())];
-            (Some(new), "add_token", fields)
-        };
+        let (new, endpoint, fields) = random_write(&mut rng, rt, &current, &pool);
         match session.call(endpoint, &fields).await {
             Ok(a) if a.status.is_success() => {
                 w.state.insert(rt, new);

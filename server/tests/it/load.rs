@@ -4,6 +4,7 @@
 //! nothing lost, nothing extra. Short by default; `GITPAT_LONG_TESTS=1` for the long run.
 
 use crate::process::*;
+use crate::session::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -89,20 +90,13 @@ async fn drive(
         }
         let rt = runtimes[rng.gen_range(0..runtimes.len())];
         let current = o.state[&rt].clone();
-        let (kind, new, call) = if current.is_some() && rng.gen_bool(0.4) {
-            let fields = vec![("runtime_id", rt.to_string())];
-            ("delete", None, ("delete_token", fields))
-        } else {
-            let choices: Vec<&String> = pool
-                .iter()
-                .filter(|t| Some(*t) != current.as_ref())
-                .collect();
-            let new = choices[rng.gen_range(0..choices.len())].clone();
-            let fields = vec![("runtime_id", rt.to_string()), ("token", new.clone())];
-            let kind = if current.is_none() { "add" } else { "replace" };
-            (kind, Some(new), ("add_token", fields))
+        let (new, endpoint, fields) = random_write(&mut rng, rt, &current, &pool);
+        let kind = match (&current, &new) {
+            (_, None) => "delete",
+            (None, Some(_)) => "add",
+            (Some(_), Some(_)) => "replace",
         };
-        match session.call(call.0, &call.1).await {
+        match session.call(endpoint, &fields).await {
             Ok(a) if a.status.is_success() => {
                 o.latencies.entry(kind).or_default().push(a.took);
                 o.state.insert(rt, new);

@@ -1,0 +1,85 @@
+//! Users: their rows (password hash included, never printed) and password changes.
+
+use super::{is_unique_violation, StoreError};
+use sqlx::{FromRow, SqlitePool};
+
+/// A user row, password hash included: server-only, never serialized, hash never printed.
+#[derive(Clone, FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    /// Bumped by a password change; sessions from an older epoch are over.
+    pub session_epoch: i64,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("password_hash", &"***")
+            .finish()
+    }
+}
+
+pub async fn create_user(
+    pool: &SqlitePool,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+    is_admin: bool,
+) -> Result<i64, StoreError> {
+    let res = sqlx::query(
+        "INSERT INTO users (email, display_name, password_hash, is_admin) VALUES (?, ?, ?, ?)",
+    )
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(is_admin)
+    .execute(pool)
+    .await;
+    match res {
+        Ok(r) => Ok(r.last_insert_rowid()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "a user with email {email} already exists"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRecord>> {
+    sqlx::query_as(
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Stores a new password hash and ends every session of the user; returns the new epoch.
+pub async fn set_password(
+    db: impl sqlx::SqliteExecutor<'_>,
+    user_id: i64,
+    hash: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
+         RETURNING session_epoch",
+    )
+    .bind(hash)
+    .bind(user_id)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn user_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UserRecord>> {
+    sqlx::query_as(
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
