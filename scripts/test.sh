@@ -13,7 +13,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (server side and browser side)"
-RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo clippy -p server -p app --all-targets -- -D warnings
+RUSTFLAGS="$GITPAT_TEST_RUSTFLAGS" cargo clippy -p server -p app -p provider-emulator --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Rust unit and integration tests"

@@ -50,7 +50,7 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 
 /// The app's routes, listed once per process. Listing them runs the app under leptos' process-wide
 /// "suppress resource loading" flag, and a resource first polled on another thread meanwhile
-/// waits forever (leptos#4773): a test binary building a router per test while other tests
+/// waits forever (docs/spa.md): a test binary building a router per test while other tests
 /// render pages hung that way now and then.
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(app::App));
 

@@ -1,6 +1,6 @@
 //! Many page renders at once on one multi-threaded runtime, as in the server: every one must
 //! finish. (Leptos SSR responses have been seen to hang when several test runtimes render in
-//! parallel in one process — see the README's test notes — so this binary holds one test only.)
+//! parallel in one process (why: docs/spa.md), so this binary holds this one test only.)
 
 // Not every helper is used by this one test.
 #[allow(dead_code)]

@@ -3,14 +3,14 @@
 //! here, so callers write `model::TokenRow`.
 
 mod account;
-mod admin;
+mod admin_area;
 mod flash;
 mod provider;
 mod token;
 pub mod when;
 
 pub use account::*;
-pub use admin::*;
+pub use admin_area::*;
 pub use flash::*;
 pub use provider::*;
 pub use token::*;
