@@ -6,10 +6,12 @@ use crate::cli::{
     UserCommand,
 };
 use anyhow::{bail, Context};
+use app::model::AuditAction;
 use app::ssr::account_admin::{self, RuntimeInput};
 use app::ssr::crypto::Secret;
 use app::ssr::oauth::{self, OAuthAppInput};
-use app::ssr::{auth, credentials, store, AppState};
+use app::ssr::store::{self, Actor};
+use app::ssr::{auth, credentials, AppState};
 use std::io::BufRead;
 
 /// Runs one admin command and returns what to print; an error's text (with its context) is the
@@ -43,7 +45,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 &mut *tx,
                 Some(user.id),
                 None,
-                "password.change",
+                AuditAction::PasswordChange,
                 "by an operator",
                 None,
             )
@@ -66,7 +68,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             let user = store::user_by_email(pool, &email)
                 .await?
                 .with_context(|| format!("no user with email {email}"))?;
-            store::set_membership(pool, user.id, account_id, role).await?;
+            account_admin::set_member(pool, account_id, user.id, role, Actor::OPERATOR).await?;
             Ok(format!("{email} is now {} of {account}", role.as_str()))
         }
         AdminCommand::Runtime(RuntimeCommand::Add {
@@ -81,7 +83,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 provider,
                 api_url: api_url.as_ref().map(url::Url::as_str),
             };
-            let added = account_admin::add_runtime(pool, None, account_id, input, None)
+            let added = account_admin::add_runtime(pool, account_id, input, Actor::OPERATOR)
                 .await
                 .with_context(|| format!("runtime {name} was not added"))?;
             Ok(format!(
@@ -111,7 +113,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             }
             .parse()
             .map_err(anyhow::Error::msg)?;
-            oauth::set_app(st, account_id, &settings)
+            oauth::set_app(st, account_id, &settings, Actor::OPERATOR)
                 .await
                 .map_err(anyhow::Error::msg)?;
             Ok(format!("OAuth app for {provider} set on {account}"))
@@ -148,7 +150,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             let runtime_id = store::runtime_id_by_name(pool, account_id, &runtime).await?;
             match cmd {
                 KeyCommand::Create { .. } => {
-                    let key = credentials::create_key(pool, runtime_id).await?;
+                    let key = credentials::create_key(pool, runtime_id, Actor::OPERATOR).await?;
                     Ok(format!(
                         "{}\n(shown once: store it in the runtime now)",
                         key.expose()
@@ -171,7 +173,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                     .collect::<Vec<_>>()
                     .join("\n")),
                 KeyCommand::Revoke { prefix, .. } => {
-                    if !credentials::revoke_key(pool, runtime_id, &prefix).await? {
+                    if !credentials::revoke_key(pool, runtime_id, &prefix, Actor::OPERATOR).await? {
                         bail!("no active key {prefix} for {runtime}");
                     }
                     Ok(format!("key {prefix} revoked"))

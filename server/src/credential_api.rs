@@ -1,6 +1,7 @@
 //! The runtime API: a GitOps Runtime, authenticated by its own API key, reads the Git credential
 //! of one of its account's users. JSON, never cached, rate limited per key, every read audited.
 
+use app::model::AuditAction;
 use app::ssr::credentials::{self, Refusal};
 use app::ssr::{store, AppState};
 use axum::extract::{Query, State};
@@ -125,7 +126,7 @@ async fn credential(
         &st.app.pool,
         user_id,
         Some(runtime_id),
-        "credential.read",
+        AuditAction::CredentialRead,
         &detail,
         None,
     )

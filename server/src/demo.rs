@@ -6,7 +6,8 @@ use crate::router;
 use app::model::{ProviderKind, Role};
 use app::ssr::crypto::Secret;
 use app::ssr::oauth::{self, OAuthAppInput};
-use app::ssr::{auth, store, AppState};
+use app::ssr::store::{self, Actor};
+use app::ssr::{auth, AppState};
 use provider_emulator::Emulator;
 use sqlx::SqlitePool;
 
@@ -94,7 +95,7 @@ pub async fn seed_oauth(st: &AppState, emu: &Emulator, emulator: &str) -> anyhow
         }
         .parse()
         .map_err(anyhow::Error::msg)?;
-        oauth::set_app(st, account, &settings)
+        oauth::set_app(st, account, &settings, Actor::OPERATOR)
             .await
             .map_err(anyhow::Error::msg)?;
     }

@@ -85,14 +85,14 @@ pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
         let stored = tokens::Validated {
             user_id: u,
             runtime_id: r,
-            method: "pat",
+            method: app::model::TokenMethod::Pat,
             token: &token,
             username: None,
             identity: &identity,
         };
         tokens::save(pool, &st.keys, &stored).await?;
     }
-    sqlx::query("UPDATE git_tokens SET last_validated_at = ?")
+    sqlx::query("UPDATE git_tokens SET last_validated_at = $1")
         .bind(long_ago)
         .execute(pool)
         .await?;

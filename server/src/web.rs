@@ -1,6 +1,7 @@
 //! Plain HTTP routes: health, sign-in and out, the OAuth start and callback. The middleware
 //! around every route is in `guards`.
 
+use app::model::AuditAction;
 use app::model::Flash;
 use app::ssr::request::ClientAddr;
 use app::ssr::{auth, flash, oauth, store, AppState};
@@ -147,7 +148,7 @@ pub async fn login(
                     &state.pool,
                     Some(user.id),
                     None,
-                    "login.success",
+                    AuditAction::LoginSuccess,
                     "",
                     addr.as_deref(),
                 )
@@ -169,7 +170,7 @@ pub async fn login(
                 &state.pool,
                 known,
                 None,
-                "login.failure",
+                AuditAction::LoginFailure,
                 "",
                 addr.as_deref(),
             )

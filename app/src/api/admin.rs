@@ -43,7 +43,7 @@ pub async fn save_oauth_app(
 ) -> Result<String, AppError> {
     use crate::ssr::crypto::Secret;
     use crate::ssr::oauth::{self, OAuthAppInput};
-    use crate::ssr::{account_admin, request, store};
+    use crate::ssr::{account_admin, request, store::Actor};
     let OAuthAppFields {
         provider,
         client_id,
@@ -78,20 +78,15 @@ pub async fn save_oauth_app(
         .parse()
         .map_err(AppError::Invalid)?;
         let kind = settings.provider();
-        oauth::set_app(&st, account_id, &settings)
-            .await
-            .map_err(AppError::Invalid)?;
-        let detail = format!("provider={kind}");
-        store::audit_in(
-            &st.pool,
-            Some(user.id),
-            Some(account_id),
-            None,
-            "admin.oauth_app.set",
-            &detail,
-            request::client_addr().await.as_deref(),
+        let addr = request::client_addr().await;
+        oauth::set_app(
+            &st,
+            account_id,
+            &settings,
+            Actor::user(user.id, addr.as_deref()),
         )
-        .await?;
+        .await
+        .map_err(AppError::Invalid)?;
         Ok(kind.family().to_string())
     }
     .await;
@@ -101,24 +96,15 @@ pub async fn save_oauth_app(
 /// Removes an account's OAuth app; tokens already issued stay until they expire or are deleted.
 #[server(endpoint = "admin/remove_oauth_app")]
 pub async fn remove_oauth_app(account_id: i64, provider: String) -> Result<String, AppError> {
-    use crate::ssr::{account_admin, oauth, request, store};
+    use crate::ssr::{account_admin, oauth, request, store::Actor};
     let result = async {
         let (user, st) = account_admin::require_admin(account_id).await?;
         let kind = parse_provider(&provider)?;
-        if !oauth::remove_app(&st.pool, account_id, kind).await? {
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        if !oauth::remove_app(&st.pool, account_id, kind, by).await? {
             return Err(AppError::NotFound("There is no such OAuth app.".into()));
         }
-        let detail = format!("provider={kind}");
-        store::audit_in(
-            &st.pool,
-            Some(user.id),
-            Some(account_id),
-            None,
-            "admin.oauth_app.remove",
-            &detail,
-            request::client_addr().await.as_deref(),
-        )
-        .await?;
         Ok(kind.label().to_string())
     }
     .await;
@@ -139,7 +125,7 @@ pub async fn add_runtime(
     api_url: String,
 ) -> Result<String, AppError> {
     use crate::ssr::account_admin::{self, RuntimeInput};
-    use crate::ssr::request;
+    use crate::ssr::{request, store::Actor};
     let result = async {
         let (user, st) = account_admin::require_admin(account_id).await?;
         let input = RuntimeInput {
@@ -147,14 +133,9 @@ pub async fn add_runtime(
             provider: parse_provider(&provider)?,
             api_url: Some(&api_url),
         };
-        let added = account_admin::add_runtime(
-            &st.pool,
-            Some(user.id),
-            account_id,
-            input,
-            request::client_addr().await.as_deref(),
-        )
-        .await?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        let added = account_admin::add_runtime(&st.pool, account_id, input, by).await?;
         Ok(added.name)
     }
     .await;
@@ -164,7 +145,8 @@ pub async fn add_runtime(
 /// Adds an existing user to an account (or changes their role).
 #[server(endpoint = "admin/add_member")]
 pub async fn add_member(account_id: i64, email: String, role: String) -> Result<String, AppError> {
-    use crate::ssr::{account_admin, request, store};
+    use crate::ssr::store::{self, Actor};
+    use crate::ssr::{account_admin, request};
     let result = async {
         let (user, st) = account_admin::require_admin(account_id).await?;
         let role: crate::model::Role = role.parse().map_err(AppError::Invalid)?;
@@ -173,18 +155,9 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
             .ok_or_else(|| {
                 AppError::Invalid(format!("There is no user with the email {}.", email.trim()))
             })?;
-        store::set_membership(&st.pool, member.id, account_id, role).await?;
-        let detail = format!("member={} role={}", member.id, role.as_str());
-        store::audit_in(
-            &st.pool,
-            Some(user.id),
-            Some(account_id),
-            None,
-            "admin.member.set",
-            &detail,
-            request::client_addr().await.as_deref(),
-        )
-        .await?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        account_admin::set_member(&st.pool, account_id, member.id, role, by).await?;
         Ok(member.email)
     }
     .await;
@@ -194,19 +167,12 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
 /// Creates an API key for a runtime and returns it: the only time it is shown.
 #[server(endpoint = "admin/create_runtime_key")]
 pub async fn create_runtime_key(runtime_id: i64) -> Result<String, AppError> {
-    use crate::ssr::{account_admin, credentials, request, store};
+    use crate::ssr::{account_admin, credentials, request, store::Actor};
     let result = async {
         let (user, rt, st) = account_admin::require_runtime_admin(runtime_id).await?;
-        let key = credentials::create_key(&st.pool, rt.id).await?;
-        store::audit(
-            &st.pool,
-            Some(user.id),
-            Some(rt.id),
-            "admin.runtime_key.create",
-            "",
-            request::client_addr().await.as_deref(),
-        )
-        .await?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        let key = credentials::create_key(&st.pool, rt.id, by).await?;
         Ok(key.expose().to_string())
     }
     .await;
@@ -217,22 +183,14 @@ pub async fn create_runtime_key(runtime_id: i64) -> Result<String, AppError> {
 /// Revokes a runtime's API key.
 #[server(endpoint = "admin/revoke_runtime_key")]
 pub async fn revoke_runtime_key(runtime_id: i64, prefix: String) -> Result<String, AppError> {
-    use crate::ssr::{account_admin, credentials, request, store};
+    use crate::ssr::{account_admin, credentials, request, store::Actor};
     let result = async {
         let (user, rt, st) = account_admin::require_runtime_admin(runtime_id).await?;
-        if !credentials::revoke_key(&st.pool, rt.id, &prefix).await? {
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        if !credentials::revoke_key(&st.pool, rt.id, &prefix, by).await? {
             return Err(AppError::NotFound("There is no such active key.".into()));
         }
-        let detail = format!("key={prefix}");
-        store::audit(
-            &st.pool,
-            Some(user.id),
-            Some(rt.id),
-            "admin.runtime_key.revoke",
-            &detail,
-            request::client_addr().await.as_deref(),
-        )
-        .await?;
         Ok(prefix)
     }
     .await;

@@ -55,32 +55,110 @@ pub struct AuditEntry {
     #[serde(with = "chrono::serde::ts_seconds")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub who: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub runtime: Option<String>,
     pub detail: String,
     pub client_addr: Option<String>,
 }
 
-/// Words for an audit action, as the pages show it.
-pub fn action_label(action: &str) -> &str {
-    match action {
-        "token.add" => "Token added",
-        "token.replace" => "Token replaced",
-        "token.delete" => "Token deleted",
-        "token.oauth" => "Authorized with OAuth",
-        "notifications.hide" => "Notifications hidden",
-        "notifications.show" => "Notifications shown",
-        "login.success" => "Signed in",
-        "login.failure" => "Sign-in failed",
-        "password.change" => "Password changed",
-        "credential.read" => "Credential read by the runtime",
-        "admin.oauth_app.set" => "OAuth app saved",
-        "admin.oauth_app.remove" => "OAuth app removed",
-        "admin.member.set" => "Member added or role changed",
-        "admin.runtime.add" => "Runtime added",
-        "admin.runtime_key.create" => "Runtime API key created",
-        "admin.runtime_key.revoke" => "Runtime API key revoked",
-        other => other,
+/// What an audit event records. Stored by its dotted name (`token.add`, `admin.runtime.add`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text"))]
+pub enum AuditAction {
+    #[serde(rename = "token.add")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "token.add"))]
+    TokenAdd,
+    #[serde(rename = "token.replace")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "token.replace"))]
+    TokenReplace,
+    #[serde(rename = "token.delete")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "token.delete"))]
+    TokenDelete,
+    #[serde(rename = "token.oauth")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "token.oauth"))]
+    TokenOauth,
+    #[serde(rename = "notifications.hide")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notifications.hide"))]
+    NotificationsHide,
+    #[serde(rename = "notifications.show")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notifications.show"))]
+    NotificationsShow,
+    #[serde(rename = "login.success")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "login.success"))]
+    LoginSuccess,
+    #[serde(rename = "login.failure")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "login.failure"))]
+    LoginFailure,
+    #[serde(rename = "password.change")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "password.change"))]
+    PasswordChange,
+    #[serde(rename = "credential.read")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "credential.read"))]
+    CredentialRead,
+    #[serde(rename = "admin.oauth_app.set")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.oauth_app.set"))]
+    OauthAppSet,
+    #[serde(rename = "admin.oauth_app.remove")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.oauth_app.remove"))]
+    OauthAppRemove,
+    #[serde(rename = "admin.member.set")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.member.set"))]
+    MemberSet,
+    #[serde(rename = "admin.runtime.add")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime.add"))]
+    RuntimeAdd,
+    #[serde(rename = "admin.runtime_key.create")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime_key.create"))]
+    RuntimeKeyCreate,
+    #[serde(rename = "admin.runtime_key.revoke")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime_key.revoke"))]
+    RuntimeKeyRevoke,
+}
+
+impl AuditAction {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::TokenAdd => "token.add",
+            AuditAction::TokenReplace => "token.replace",
+            AuditAction::TokenDelete => "token.delete",
+            AuditAction::TokenOauth => "token.oauth",
+            AuditAction::NotificationsHide => "notifications.hide",
+            AuditAction::NotificationsShow => "notifications.show",
+            AuditAction::LoginSuccess => "login.success",
+            AuditAction::LoginFailure => "login.failure",
+            AuditAction::PasswordChange => "password.change",
+            AuditAction::CredentialRead => "credential.read",
+            AuditAction::OauthAppSet => "admin.oauth_app.set",
+            AuditAction::OauthAppRemove => "admin.oauth_app.remove",
+            AuditAction::MemberSet => "admin.member.set",
+            AuditAction::RuntimeAdd => "admin.runtime.add",
+            AuditAction::RuntimeKeyCreate => "admin.runtime_key.create",
+            AuditAction::RuntimeKeyRevoke => "admin.runtime_key.revoke",
+        }
+    }
+
+    /// Words for the action, as the pages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::TokenAdd => "Token added",
+            AuditAction::TokenReplace => "Token replaced",
+            AuditAction::TokenDelete => "Token deleted",
+            AuditAction::TokenOauth => "Authorized with OAuth",
+            AuditAction::NotificationsHide => "Notifications hidden",
+            AuditAction::NotificationsShow => "Notifications shown",
+            AuditAction::LoginSuccess => "Signed in",
+            AuditAction::LoginFailure => "Sign-in failed",
+            AuditAction::PasswordChange => "Password changed",
+            AuditAction::CredentialRead => "Credential read by the runtime",
+            AuditAction::OauthAppSet => "OAuth app saved",
+            AuditAction::OauthAppRemove => "OAuth app removed",
+            AuditAction::MemberSet => "Member added or role changed",
+            AuditAction::RuntimeAdd => "Runtime added",
+            AuditAction::RuntimeKeyCreate => "Runtime API key created",
+            AuditAction::RuntimeKeyRevoke => "Runtime API key revoked",
+        }
     }
 }
 
@@ -90,7 +168,7 @@ pub fn action_label(action: &str) -> &str {
 pub struct ActivityItem {
     #[serde(with = "chrono::serde::ts_seconds")]
     pub at: chrono::DateTime<chrono::Utc>,
-    pub action: String,
+    pub action: AuditAction,
     pub runtime: Option<String>,
     pub client_addr: Option<String>,
 }

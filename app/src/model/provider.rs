@@ -7,6 +7,8 @@ use std::str::FromStr;
 /// The Git providers a GitOps Runtime can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum ProviderKind {
     Github,
     GithubEnterprise,

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// Where a runtime's Git user token stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum TokenStatus {
     Valid,
     /// Valid, but expires within [`EXPIRING_WITHIN_DAYS`].
@@ -75,10 +77,20 @@ impl TokenStatus {
     }
 }
 
+/// How a token was given: pasted (a personal access token) or issued by OAuth2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "snake_case"))]
+pub enum TokenMethod {
+    Pat,
+    Oauth,
+}
+
 /// The token side of a table row: what may be shown of a stored token. Never the token itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenInfo {
-    pub method: String,
+    pub method: TokenMethod,
     pub last4: String,
     pub provider_login: Option<String>,
     pub username: Option<String>,

@@ -6,7 +6,7 @@ use crate::api::{
 };
 use crate::components::layout::use_page_data;
 use crate::components::{form_error, on_success};
-use crate::model::{action_label, notice, AdminAccount, ProviderKind};
+use crate::model::{notice, AdminAccount, ProviderKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -274,7 +274,7 @@ fn AccountAdmin(
                                 <tr>
                                     <td><time datetime=crate::model::when::machine(e.at)>{crate::model::when::second(e.at)}</time></td>
                                     <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
-                                    <td><span>{action_label(&e.action).to_string()}</span>{(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
+                                    <td><span>{e.action.label()}</span>{(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
                                     // None, not "": an empty text node is not in the parsed page,
                                     // and hydration would look for it (docs/spa.md).
                                     <td>{e.runtime}</td>

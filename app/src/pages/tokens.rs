@@ -6,7 +6,7 @@ use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
 use crate::components::sync_html::RenderOnce;
-use crate::model::{action_label, notice, when, ActivityItem, Flash, TokenRow, TokenStatus};
+use crate::model::{notice, when, ActivityItem, Flash, TokenMethod, TokenRow, TokenStatus};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -283,7 +283,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
             let cell = view! {
                 {t.provider_login.map(|l| view! { <span class="provider-login">{l}</span> })}
                 <span class="mono" aria-label=format!("token ending in {}", t.last4)>{format!("••••{}", t.last4)}</span>
-                {(t.method == "oauth").then(|| view! { <span class="tag">"OAuth"</span> })}
+                {(t.method == TokenMethod::Oauth).then(|| view! { <span class="tag">"OAuth"</span> })}
                 {(!t.shared_with.is_empty()).then(|| view! {
                     <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
                 })}
@@ -360,7 +360,7 @@ fn RecentActivity(items: Vec<ActivityItem>) -> impl IntoView {
                             // One text node per element: adjacent text nodes do not hydrate.
                             <li>
                                 <time datetime=when::machine(i.at)>{when::minute(i.at)}</time>
-                                <span>{format!(" · {}{}", action_label(&i.action), i.runtime.map(|r| format!(" · {r}")).unwrap_or_default())}</span>
+                                <span>{format!(" · {}{}", i.action.label(), i.runtime.map(|r| format!(" · {r}")).unwrap_or_default())}</span>
                                 {i.client_addr.map(|a| view! { <span class="muted">{format!(" · from {a}")}</span> })}
                             </li>
                         }).collect_view()}

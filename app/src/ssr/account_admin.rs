@@ -1,8 +1,9 @@
 //! The Admin area's domain: what an account admin may see and change in their accounts.
 
-use super::store::{self, StoreError, UserRecord};
+use super::store::{self, Actor, StoreError, UserRecord};
 use super::{auth, AppState};
 use crate::error::AppError;
+use crate::model::AuditAction;
 use crate::model::{AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView};
 use sqlx::SqlitePool;
 
@@ -45,6 +46,30 @@ pub fn check_api_url(raw: &str) -> Result<String, String> {
     Ok(raw.trim_end_matches('/').to_string())
 }
 
+/// Adds a user to an account or changes their role there, with its audit event.
+pub async fn set_member(
+    pool: &SqlitePool,
+    account_id: i64,
+    member_id: i64,
+    role: Role,
+    by: Actor<'_>,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    store::set_membership(&mut *tx, member_id, account_id, role).await?;
+    let detail = format!("member={member_id} role={}", role.as_str());
+    store::audit_in(
+        &mut *tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::MemberSet,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// A runtime as an admin describes it, from the Admin area or the CLI.
 pub struct RuntimeInput<'a> {
     pub name: &'a str,
@@ -63,10 +88,9 @@ pub struct AddedRuntime {
 /// Checks and adds a runtime to an account; it commits with its audit event.
 pub async fn add_runtime(
     pool: &SqlitePool,
-    actor: Option<i64>,
     account_id: i64,
     input: RuntimeInput<'_>,
-    client_addr: Option<&str>,
+    by: Actor<'_>,
 ) -> Result<AddedRuntime, AppError> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -96,11 +120,11 @@ pub async fn add_runtime(
         })?;
     store::audit(
         &mut *tx,
-        actor,
+        by.user_id,
         Some(id),
-        "admin.runtime.add",
+        AuditAction::RuntimeAdd,
         "",
-        client_addr,
+        by.client_addr,
     )
     .await?;
     tx.commit().await?;
@@ -117,22 +141,22 @@ pub async fn require_account_admin(
     user_id: i64,
     account_id: i64,
 ) -> Result<(), AppError> {
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = ? AND account_id = ?")
+    let role: Option<Role> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2")
             .bind(user_id)
             .bind(account_id)
             .fetch_optional(pool)
             .await?;
-    match role.as_deref() {
-        Some("admin") => Ok(()),
+    match role {
+        Some(Role::Admin) => Ok(()),
         _ => Err(AppError::Forbidden),
     }
 }
 
 pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, Role)> = sqlx::query_as(
         "SELECT u.email, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.account_id = ? ORDER BY u.email",
+         WHERE m.account_id = $1 ORDER BY u.email",
     )
     .bind(account_id)
     .fetch_all(pool)
@@ -142,7 +166,7 @@ pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<Mem
         .map(|(email, display_name, role)| MemberView {
             email,
             display_name,
-            role: role.parse().unwrap_or(Role::Member),
+            role,
         })
         .collect())
 }

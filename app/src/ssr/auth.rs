@@ -2,6 +2,7 @@
 
 use super::store::{self, UserRecord};
 use crate::error::AppError;
+use crate::model::AuditAction;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -177,7 +178,19 @@ pub async fn change_password(
     let hash = hash_password(new)
         .await
         .map_err(|e| AppError::internal("password hashing failed", e))?;
-    let epoch = store::set_password(pool, user.id, &hash).await?;
+    // The new hash and its audit event commit together.
+    let mut tx = pool.begin().await?;
+    let epoch = store::set_password(&mut *tx, user.id, &hash).await?;
+    store::audit(
+        &mut *tx,
+        Some(user.id),
+        None,
+        AuditAction::PasswordChange,
+        "",
+        client_addr,
+    )
+    .await?;
+    tx.commit().await?;
     session
         .cycle_id()
         .await
@@ -186,15 +199,6 @@ pub async fn change_password(
         .insert(SESSION_EPOCH, epoch)
         .await
         .map_err(|e| AppError::internal("session update failed", e))?;
-    store::audit(
-        pool,
-        Some(user.id),
-        None,
-        "password.change",
-        "",
-        client_addr,
-    )
-    .await?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(())
 }

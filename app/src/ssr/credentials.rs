@@ -2,7 +2,9 @@
 //! a hash, revocable) and reading a user's Git credential for that one runtime.
 
 use super::crypto::Secret;
-use super::{store, tokens, AppState};
+use super::store::{self, Actor};
+use super::{tokens, AppState};
+use crate::model::AuditAction;
 use crate::model::{ProviderKind, TokenStatus};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -33,24 +35,36 @@ pub struct KeyInfo {
 
 /// Creates a key for a runtime and returns it: the only time it is ever shown. Keys carry
 /// 190 random bits, so a fast hash is enough to store them.
-pub async fn create_key(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Secret> {
+pub async fn create_key(pool: &SqlitePool, runtime_id: i64, by: Actor<'_>) -> sqlx::Result<Secret> {
     let prefix = random(8);
     let key = format!("{KEY_PREFIX}{prefix}_{}", random(32));
+    let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO runtime_keys (runtime_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO runtime_keys (runtime_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(runtime_id)
     .bind(&prefix)
     .bind(hash(&key))
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let detail = format!("key={prefix}");
+    store::audit(
+        &mut *tx,
+        by.user_id,
+        Some(runtime_id),
+        AuditAction::RuntimeKeyCreate,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Secret::new(key))
 }
 
 pub async fn list_keys(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Vec<KeyInfo>> {
     let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT prefix, created_at, revoked_at FROM runtime_keys WHERE runtime_id = ? ORDER BY created_at",
+        "SELECT prefix, created_at, revoked_at FROM runtime_keys WHERE runtime_id = $1 ORDER BY created_at",
     )
     .bind(runtime_id)
     .fetch_all(pool)
@@ -66,14 +80,35 @@ pub async fn list_keys(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Vec<K
 }
 
 /// Revokes a runtime's key by prefix; false when there is no such live key.
-pub async fn revoke_key(pool: &SqlitePool, runtime_id: i64, prefix: &str) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE runtime_keys SET revoked_at = ? WHERE runtime_id = ? AND prefix = ? AND revoked_at IS NULL")
+/// Revokes a runtime's active key, with its audit event; false if there is no such key.
+pub async fn revoke_key(
+    pool: &SqlitePool,
+    runtime_id: i64,
+    prefix: &str,
+    by: Actor<'_>,
+) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query("UPDATE runtime_keys SET revoked_at = $1 WHERE runtime_id = $2 AND prefix = $3 AND revoked_at IS NULL")
         .bind(Utc::now())
         .bind(runtime_id)
         .bind(prefix)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(r.rows_affected() > 0)
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let detail = format!("key={prefix}");
+    store::audit(
+        &mut *tx,
+        by.user_id,
+        Some(runtime_id),
+        AuditAction::RuntimeKeyRevoke,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The runtime a live key belongs to, with the key's prefix (for rate limiting and logs).
@@ -82,7 +117,7 @@ pub async fn runtime_of_key(pool: &SqlitePool, key: &str) -> sqlx::Result<Option
         return Ok(None);
     }
     sqlx::query_as(
-        "SELECT runtime_id, prefix FROM runtime_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        "SELECT runtime_id, prefix FROM runtime_keys WHERE key_hash = $1 AND revoked_at IS NULL",
     )
     .bind(hash(key))
     .fetch_optional(pool)

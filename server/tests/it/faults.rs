@@ -35,7 +35,7 @@ async fn setup() -> Fixture {
 }
 
 async fn status_of(app: &TestApp, rt: i64) -> (String, String) {
-    sqlx::query_as("SELECT status, COALESCE(last_error, '') FROM git_tokens WHERE runtime_id = ?")
+    sqlx::query_as("SELECT status, COALESCE(last_error, '') FROM git_tokens WHERE runtime_id = $1")
         .bind(rt)
         .fetch_one(&app.state.pool)
         .await
@@ -114,7 +114,7 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
         assert_eq!(status, want, "{label}");
     }
     // Down: nothing listens on the runtime's API address.
-    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1")
         .bind(seed.acme_rt)
         .execute(pool)
         .await
@@ -198,7 +198,7 @@ async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(release.is_finished(), "the write waited for the lock");
     release.await.unwrap();
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens WHERE runtime_id = ?")
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens WHERE runtime_id = $1")
         .bind(seed.acme_rt)
         .fetch_one(&app.state.pool)
         .await

@@ -5,6 +5,7 @@ use crate::helpers::*;
 use app::model::ProviderKind;
 use app::ssr::crypto::Secret;
 use app::ssr::oauth::{self, OAuthAppInput};
+use app::ssr::store::Actor;
 use app::ssr::tokens;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
@@ -21,7 +22,7 @@ struct Env {
 async fn setup(scopes: &str, lifetime: Option<i64>) -> Env {
     let (app, seed) = TestApp::new().await;
     let emu = with_emulator(&app, &seed, vec![]).await;
-    let emu_url = sqlx::query_scalar::<_, String>("SELECT api_url FROM runtimes WHERE id = ?")
+    let emu_url = sqlx::query_scalar::<_, String>("SELECT api_url FROM runtimes WHERE id = $1")
         .bind(seed.acme_rt)
         .fetch_one(&app.state.pool)
         .await
@@ -73,7 +74,7 @@ async fn setup(scopes: &str, lifetime: Option<i64>) -> Env {
         }
         .parse()
         .unwrap();
-        oauth::set_app(&app.state, account, &settings)
+        oauth::set_app(&app.state, account, &settings, Actor::OPERATOR)
             .await
             .unwrap();
     }
@@ -290,9 +291,14 @@ async fn starting_is_refused_for_runtimes_outside_the_users_accounts_or_without_
     )
     .await;
     assert!(page.contains("not a member"), "{page}");
-    oauth::remove_app(&env.app.state.pool, env.seed.acme, ProviderKind::Github)
-        .await
-        .unwrap();
+    oauth::remove_app(
+        &env.app.state.pool,
+        env.seed.acme,
+        ProviderKind::Github,
+        Actor::OPERATOR,
+    )
+    .await
+    .unwrap();
     let res = env
         .app
         .send(post_form(

@@ -2,6 +2,7 @@
 //! git itself against a real server.
 
 use crate::helpers::*;
+use app::ssr::store::Actor;
 use app::ssr::{credentials, tokens};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -40,12 +41,12 @@ async fn setup() -> Keyed {
         ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let acme_key = credentials::create_key(&app.state.pool, seed.acme_rt)
+    let acme_key = credentials::create_key(&app.state.pool, seed.acme_rt, Actor::OPERATOR)
         .await
         .unwrap()
         .expose()
         .to_string();
-    let globex_key = credentials::create_key(&app.state.pool, seed.globex_rt)
+    let globex_key = credentials::create_key(&app.state.pool, seed.globex_rt, Actor::OPERATOR)
         .await
         .unwrap()
         .expose()
@@ -140,7 +141,7 @@ async fn refusals() {
         .prefix
         .clone();
     assert!(
-        credentials::revoke_key(&app.state.pool, seed.acme_rt, &prefix)
+        credentials::revoke_key(&app.state.pool, seed.acme_rt, &prefix, Actor::OPERATOR)
             .await
             .unwrap()
     );
@@ -187,7 +188,7 @@ async fn git_uses_the_credential_helper() {
         globex_key,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
         .await

@@ -1,8 +1,10 @@
 //! The OAuth apps account admins configure, one per account and provider.
 
 use super::{secret_aad, OAuthApp};
+use crate::model::AuditAction;
 use crate::model::{OAuthAppView, ProviderKind};
 use crate::ssr::crypto::{Sealed, Secret};
+use crate::ssr::store::{self, Actor};
 use crate::ssr::AppState;
 use chrono::Utc;
 use sqlx::{FromRow, SqlitePool};
@@ -87,8 +89,18 @@ impl OAuthAppSettings {
     }
 }
 
-/// Creates or replaces the account's OAuth app for a provider.
-pub async fn set_app(st: &AppState, account_id: i64, app: &OAuthAppSettings) -> Result<(), String> {
+/// Creates or replaces the account's OAuth app for a provider; it commits with its audit event.
+pub async fn set_app(
+    st: &AppState,
+    account_id: i64,
+    app: &OAuthAppSettings,
+    by: Actor<'_>,
+) -> Result<(), String> {
+    let failed = |e: sqlx::Error| {
+        tracing::error!(error = %e, "saving an OAuth app failed");
+        "The OAuth app could not be saved.".to_string()
+    };
+    let mut tx = st.pool.begin().await.map_err(failed)?;
     let provider = app.provider;
     let sealed = st
         .keys
@@ -96,14 +108,14 @@ pub async fn set_app(st: &AppState, account_id: i64, app: &OAuthAppSettings) -> 
     sqlx::query(
         "INSERT INTO oauth_apps (account_id, provider, client_id, secret_key_id, secret_ciphertext,
              authorize_url, token_url, scopes, expiry_days, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (account_id, provider) DO UPDATE SET client_id = excluded.client_id,
              secret_key_id = excluded.secret_key_id, secret_ciphertext = excluded.secret_ciphertext,
              authorize_url = excluded.authorize_url, token_url = excluded.token_url,
              scopes = excluded.scopes, expiry_days = excluded.expiry_days, updated_at = excluded.updated_at",
     )
     .bind(account_id)
-    .bind(provider.as_str())
+    .bind(provider)
     .bind(&app.client_id)
     .bind(&sealed.key_id)
     .bind(&sealed.blob)
@@ -112,33 +124,60 @@ pub async fn set_app(st: &AppState, account_id: i64, app: &OAuthAppSettings) -> 
     .bind(app.scopes.join(" "))
     .bind(app.expiry_days)
     .bind(Utc::now())
-    .execute(&st.pool)
+    .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "saving an OAuth app failed");
-        "The OAuth app could not be saved.".to_string()
-    })?;
-    Ok(())
+    .map_err(failed)?;
+    let detail = format!("provider={provider}");
+    store::audit_in(
+        &mut *tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::OauthAppSet,
+        &detail,
+        by.client_addr,
+    )
+    .await
+    .map_err(failed)?;
+    tx.commit().await.map_err(failed)
 }
 
+/// Removes the account's OAuth app for a provider, with its audit event; false if there was none.
 pub async fn remove_app(
     pool: &SqlitePool,
     account_id: i64,
     provider: ProviderKind,
+    by: Actor<'_>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("DELETE FROM oauth_apps WHERE account_id = ? AND provider = ?")
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query("DELETE FROM oauth_apps WHERE account_id = $1 AND provider = $2")
         .bind(account_id)
-        .bind(provider.as_str())
-        .execute(pool)
+        .bind(provider)
+        .execute(&mut *tx)
         .await?;
-    Ok(r.rows_affected() > 0)
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let detail = format!("provider={provider}");
+    store::audit_in(
+        &mut *tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::OauthAppRemove,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 #[derive(FromRow)]
 struct AppRecord {
     account_id: i64,
     account_name: String,
-    provider: String,
+    provider: ProviderKind,
     client_id: String,
     secret_key_id: String,
     secret_ciphertext: Vec<u8>,
@@ -161,17 +200,15 @@ pub async fn list_apps(pool: &SqlitePool, account_ids: &[i64]) -> sqlx::Result<V
     Ok(all
         .into_iter()
         .filter(|r| account_ids.contains(&r.account_id))
-        .filter_map(|r| {
-            Some(OAuthAppView {
-                account_id: r.account_id,
-                account_name: r.account_name,
-                provider: r.provider.parse().ok()?,
-                client_id: r.client_id,
-                authorize_url: r.authorize_url,
-                token_url: r.token_url,
-                scopes: r.scopes,
-                expiry_days: r.expiry_days,
-            })
+        .map(|r| OAuthAppView {
+            account_id: r.account_id,
+            account_name: r.account_name,
+            provider: r.provider,
+            client_id: r.client_id,
+            authorize_url: r.authorize_url,
+            token_url: r.token_url,
+            scopes: r.scopes,
+            expiry_days: r.expiry_days,
         })
         .collect())
 }
@@ -186,7 +223,7 @@ pub async fn app_for(
         "{APP_SELECT} WHERE o.account_id = ? AND o.provider = ?"
     ))
     .bind(account_id)
-    .bind(provider.as_str())
+    .bind(provider)
     .fetch_optional(&st.pool)
     .await?;
     let Some(r) = rec else { return Ok(None) };

@@ -2,6 +2,7 @@
 
 use super::{app_for, client, redirect_uri, store_refresh, Issued, FLOW_KEY, FLOW_TTL_SECS};
 use crate::error::AppError;
+use crate::model::AuditAction;
 use crate::model::RuntimeRow;
 use crate::ssr::{providers, store, tokens, AppState};
 use chrono::{DateTime, Utc};
@@ -150,13 +151,15 @@ pub async fn callback(
         expires_at: issued.expires_at.or(identity.expires_at),
         ..identity
     };
+    // The token, its refresh token and the audit event commit together.
+    let mut tx = st.pool.begin().await?;
     tokens::save(
-        &st.pool,
+        &mut *tx,
         &st.keys,
         &tokens::Validated {
             user_id,
             runtime_id: runtime.id,
-            method: "oauth",
+            method: crate::model::TokenMethod::Oauth,
             token: &issued.access,
             username: None,
             identity: &identity,
@@ -164,17 +167,18 @@ pub async fn callback(
     )
     .await?;
     if let Some(refresh) = &issued.refresh {
-        store_refresh(st, user_id, runtime.id, refresh).await?;
+        store_refresh(&mut *tx, &st.keys, user_id, runtime.id, refresh).await?;
     }
     store::audit(
-        &st.pool,
+        &mut *tx,
         Some(user_id),
         Some(runtime.id),
-        "token.oauth",
+        AuditAction::TokenOauth,
         "",
         client_addr.as_deref(),
     )
     .await?;
+    tx.commit().await?;
     Ok(runtime)
 }
 

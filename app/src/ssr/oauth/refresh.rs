@@ -2,7 +2,7 @@
 
 use super::{app_for, client, Issued};
 use crate::model::{ProviderKind, TokenStatus};
-use crate::ssr::crypto::{Sealed, Secret};
+use crate::ssr::crypto::{Keyring, Sealed, Secret};
 use crate::ssr::providers;
 use crate::ssr::tokens;
 use crate::ssr::AppState;
@@ -14,19 +14,21 @@ fn refresh_aad(user_id: i64, runtime_id: i64) -> String {
     format!("gitpat/refresh/user={user_id}/runtime={runtime_id}")
 }
 
+/// Keeps a refresh token (sealed) beside the access token it renews.
 pub(super) async fn store_refresh(
-    st: &AppState,
+    db: impl sqlx::SqliteExecutor<'_>,
+    keys: &Keyring,
     user_id: i64,
     runtime_id: i64,
     refresh: &Secret,
 ) -> sqlx::Result<()> {
-    let sealed = st.keys.seal(refresh, &refresh_aad(user_id, runtime_id));
-    sqlx::query("UPDATE git_tokens SET refresh_key_id = ?, refresh_ciphertext = ? WHERE user_id = ? AND runtime_id = ?")
+    let sealed = keys.seal(refresh, &refresh_aad(user_id, runtime_id));
+    sqlx::query("UPDATE git_tokens SET refresh_key_id = $1, refresh_ciphertext = $2 WHERE user_id = $3 AND runtime_id = $4")
         .bind(&sealed.key_id)
         .bind(&sealed.blob)
         .bind(user_id)
         .bind(runtime_id)
-        .execute(&st.pool)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -36,7 +38,7 @@ struct Refreshable {
     user_id: i64,
     runtime_id: i64,
     account_id: i64,
-    provider: String,
+    provider: ProviderKind,
     api_url: String,
     ciphertext: Vec<u8>,
     refresh_key_id: String,
@@ -59,7 +61,7 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
                 t.refresh_key_id, t.refresh_ciphertext
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
          WHERE t.method = 'oauth' AND t.refresh_ciphertext IS NOT NULL
-           AND t.expires_at IS NOT NULL AND t.expires_at < ? AND t.status != 'invalid'",
+           AND t.expires_at IS NOT NULL AND t.expires_at < $1 AND t.status != 'invalid'",
     )
     .bind(horizon)
     .fetch_all(&st.pool)
@@ -72,8 +74,8 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
                 report.failed += 1;
                 tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh failed");
                 sqlx::query(
-                    "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?
-                     WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+                    "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3
+                     WHERE user_id = $4 AND runtime_id = $5 AND ciphertext = $6",
                 )
                 .bind(TokenStatus::Invalid.as_str())
                 .bind(format!("The token could not be refreshed: {reason}"))
@@ -90,7 +92,7 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
 }
 
 async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
-    let provider: ProviderKind = t.provider.parse()?;
+    let provider = t.provider;
     let app = app_for(st, t.account_id, provider)
         .await
         .map_err(|_| "the OAuth app could not be read".to_string())?
@@ -139,10 +141,10 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
         .as_ref()
         .map(|r| st.keys.seal(r, &refresh_aad(t.user_id, t.runtime_id)));
     let done = sqlx::query(
-        "UPDATE git_tokens SET key_id = ?, ciphertext = ?, last4 = ?, fingerprint = ?,
-             refresh_key_id = COALESCE(?, refresh_key_id), refresh_ciphertext = COALESCE(?, refresh_ciphertext),
-             expires_at = ?, status = ?, last_validated_at = ?, last_error = NULL, provider_login = ?, updated_at = ?
-         WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+        "UPDATE git_tokens SET key_id = $1, ciphertext = $2, last4 = $3, fingerprint = $4,
+             refresh_key_id = COALESCE($5, refresh_key_id), refresh_ciphertext = COALESCE($6, refresh_ciphertext),
+             expires_at = $7, status = $8, last_validated_at = $9, last_error = NULL, provider_login = $10, updated_at = $11
+         WHERE user_id = $12 AND runtime_id = $13 AND ciphertext = $14",
     )
     .bind(&access.key_id)
     .bind(&access.blob)

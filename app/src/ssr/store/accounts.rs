@@ -5,12 +5,12 @@ use crate::model::{AccountView, ProviderKind, Role, RuntimeRow};
 use sqlx::{FromRow, SqlitePool};
 
 pub async fn create_account(pool: &SqlitePool, name: &str) -> Result<i64, StoreError> {
-    match sqlx::query("INSERT INTO accounts (name) VALUES (?)")
+    match sqlx::query_scalar("INSERT INTO accounts (name) VALUES ($1) RETURNING id")
         .bind(name)
-        .execute(pool)
+        .fetch_one(pool)
         .await
     {
-        Ok(r) => Ok(r.last_insert_rowid()),
+        Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
             "an account named {name} already exists"
         ))),
@@ -19,7 +19,7 @@ pub async fn create_account(pool: &SqlitePool, name: &str) -> Result<i64, StoreE
 }
 
 pub async fn account_id_by_name(pool: &SqlitePool, name: &str) -> Result<i64, StoreError> {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE name = ?")
+    sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1")
         .bind(name)
         .fetch_optional(pool)
         .await?
@@ -28,19 +28,19 @@ pub async fn account_id_by_name(pool: &SqlitePool, name: &str) -> Result<i64, St
 
 /// Adds the user to the account, or changes their role if they are in it already.
 pub async fn set_membership(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     user_id: i64,
     account_id: i64,
     role: Role,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO memberships (user_id, account_id, role) VALUES (?, ?, ?)
+        "INSERT INTO memberships (user_id, account_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, account_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)
     .bind(account_id)
-    .bind(role.as_str())
-    .execute(pool)
+    .bind(role)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -52,17 +52,18 @@ pub async fn create_runtime(
     provider: ProviderKind,
     api_url: &str,
 ) -> Result<i64, StoreError> {
-    match sqlx::query(
-        "INSERT INTO runtimes (account_id, name, provider, api_url) VALUES (?, ?, ?, ?)",
+    match sqlx::query_scalar(
+        "INSERT INTO runtimes (account_id, name, provider, api_url) VALUES ($1, $2, $3, $4)
+         RETURNING id",
     )
     .bind(account_id)
     .bind(name)
-    .bind(provider.as_str())
+    .bind(provider)
     .bind(api_url)
-    .execute(db)
+    .fetch_one(db)
     .await
     {
-        Ok(r) => Ok(r.last_insert_rowid()),
+        Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
             "the account already has a runtime named {name}"
         ))),
@@ -75,7 +76,7 @@ pub async fn runtime_id_by_name(
     account_id: i64,
     name: &str,
 ) -> Result<i64, StoreError> {
-    sqlx::query_scalar("SELECT id FROM runtimes WHERE account_id = ? AND name = ?")
+    sqlx::query_scalar("SELECT id FROM runtimes WHERE account_id = $1 AND name = $2")
         .bind(account_id)
         .bind(name)
         .fetch_optional(pool)
@@ -84,21 +85,17 @@ pub async fn runtime_id_by_name(
 }
 
 pub async fn accounts_of_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<AccountView>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, Role)> = sqlx::query_as(
         "SELECT a.id, a.name, m.role FROM accounts a
          JOIN memberships m ON m.account_id = a.id
-         WHERE m.user_id = ? ORDER BY a.name",
+         WHERE m.user_id = $1 ORDER BY a.name",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, role)| AccountView {
-            id,
-            name,
-            role: role.parse().unwrap_or(Role::Member),
-        })
+        .map(|(id, name, role)| AccountView { id, name, role })
         .collect())
 }
 
@@ -108,20 +105,20 @@ struct RuntimeRecord {
     name: String,
     account_id: i64,
     account_name: String,
-    provider: String,
+    provider: ProviderKind,
     api_url: String,
 }
 
 impl RuntimeRecord {
-    fn into_row(self) -> Option<RuntimeRow> {
-        Some(RuntimeRow {
+    fn into_row(self) -> RuntimeRow {
+        RuntimeRow {
             id: self.id,
             name: self.name,
             account_id: self.account_id,
             account_name: self.account_name,
-            provider: self.provider.parse().ok()?,
+            provider: self.provider,
             api_url: self.api_url,
-        })
+        }
     }
 }
 
@@ -131,16 +128,13 @@ pub async fn runtimes_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
-         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = ?
+         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
          ORDER BY a.name, r.name",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(RuntimeRecord::into_row)
-        .collect())
+    Ok(rows.into_iter().map(RuntimeRecord::into_row).collect())
 }
 
 /// One runtime, only if the user is a member of its account.
@@ -153,12 +147,12 @@ pub async fn runtime_for_user(
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
-         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = ?
-         WHERE r.id = ?",
+         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
+         WHERE r.id = $2",
     )
     .bind(user_id)
     .bind(runtime_id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(RuntimeRecord::into_row))
+    Ok(row.map(RuntimeRecord::into_row))
 }

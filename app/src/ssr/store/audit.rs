@@ -1,15 +1,38 @@
 //! The audit trail: who did what to which runtime or account, from where. Never a secret.
 
-use crate::model::{ActivityItem, AuditEntry};
+use crate::model::{ActivityItem, AuditAction, AuditEntry};
 use sqlx::SqlitePool;
 
-/// Records who did what to which runtime's token, from where. Never a secret.
+/// Who makes a change, for its audit event: a signed-in user from their address, or an
+/// operator at the command line ([`Actor::OPERATOR`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub user_id: Option<i64>,
+    pub client_addr: Option<&'a str>,
+}
+
+impl Actor<'_> {
+    pub const OPERATOR: Actor<'static> = Actor {
+        user_id: None,
+        client_addr: None,
+    };
+}
+
+impl<'a> Actor<'a> {
+    pub fn user(user_id: i64, client_addr: Option<&'a str>) -> Self {
+        Actor {
+            user_id: Some(user_id),
+            client_addr,
+        }
+    }
+}
+
 /// Records an audit event; its account is the runtime's. Never pass a secret in `detail`.
 pub async fn audit(
     db: impl sqlx::SqliteExecutor<'_>,
     user_id: Option<i64>,
     runtime_id: Option<i64>,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
@@ -22,13 +45,13 @@ pub async fn audit_in(
     user_id: Option<i64>,
     account_id: Option<i64>,
     runtime_id: Option<i64>,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (at, user_id, account_id, runtime_id, action, detail, client_addr)
-         VALUES (?, ?, COALESCE(?, (SELECT account_id FROM runtimes WHERE id = ?)), ?, ?, ?, ?)",
+         VALUES ($1, $2, COALESCE($3, (SELECT account_id FROM runtimes WHERE id = $4)), $5, $6, $7, $8)",
     )
     .bind(chrono::Utc::now())
     .bind(user_id)
@@ -55,7 +78,7 @@ pub async fn account_audit(
          FROM audit_events e
          LEFT JOIN users u ON u.id = e.user_id
          LEFT JOIN runtimes r ON r.id = e.runtime_id
-         WHERE e.account_id = ? ORDER BY e.id DESC LIMIT ?",
+         WHERE e.account_id = $1 ORDER BY e.id DESC LIMIT $2",
     )
     .bind(account_id)
     .bind(limit)
@@ -65,7 +88,7 @@ pub async fn account_audit(
 
 pub(super) const RECENT_ACTIVITY: &str = "SELECT e.at, e.action, r.name AS runtime, e.client_addr
      FROM audit_events e LEFT JOIN runtimes r ON r.id = e.runtime_id
-     WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?";
+     WHERE e.user_id = $1 ORDER BY e.id DESC LIMIT $2";
 
 /// The user's own latest audit events, newest first.
 pub async fn recent_activity(

@@ -28,7 +28,7 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 mod tests {
     use super::audit::RECENT_ACTIVITY;
     use super::*;
-    use crate::model::{ProviderKind, Role, RuntimeRow};
+    use crate::model::{AuditAction, ProviderKind, Role, RuntimeRow};
     use sqlx::SqlitePool;
 
     async fn seed(pool: &SqlitePool) -> (i64, i64, i64, i64) {
@@ -124,14 +124,22 @@ mod tests {
     #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
     async fn recent_activity_reads_the_newest_events_without_sorting_the_trail(pool: SqlitePool) {
         let (dana, _, _, _) = seed(&pool).await;
-        for action in ["token.add", "token.delete", "token.add"] {
+        for action in [
+            AuditAction::TokenAdd,
+            AuditAction::TokenDelete,
+            AuditAction::TokenAdd,
+        ] {
             audit(&pool, Some(dana), None, action, "", None)
                 .await
                 .unwrap();
         }
         let items = recent_activity(&pool, dana, 2).await.unwrap();
-        let actions: Vec<&str> = items.iter().map(|i| i.action.as_str()).collect();
-        assert_eq!(actions, ["token.add", "token.delete"], "newest first");
+        let actions: Vec<AuditAction> = items.iter().map(|i| i.action).collect();
+        assert_eq!(
+            actions,
+            [AuditAction::TokenAdd, AuditAction::TokenDelete],
+            "newest first"
+        );
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {RECENT_ACTIVITY}"))
             .bind(dana)
             .bind(10)

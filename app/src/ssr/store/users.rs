@@ -32,17 +32,18 @@ pub async fn create_user(
     password_hash: &str,
     is_admin: bool,
 ) -> Result<i64, StoreError> {
-    let res = sqlx::query(
-        "INSERT INTO users (email, display_name, password_hash, is_admin) VALUES (?, ?, ?, ?)",
+    let res = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, is_admin) VALUES ($1, $2, $3, $4)
+         RETURNING id",
     )
     .bind(email)
     .bind(display_name)
     .bind(password_hash)
     .bind(is_admin)
-    .execute(pool)
+    .fetch_one(pool)
     .await;
     match res {
-        Ok(r) => Ok(r.last_insert_rowid()),
+        Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
             "a user with email {email} already exists"
         ))),
@@ -52,7 +53,7 @@ pub async fn create_user(
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE email = ?",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(pool)
@@ -66,7 +67,7 @@ pub async fn set_password(
     hash: &str,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2
          RETURNING session_epoch",
     )
     .bind(hash)
@@ -77,7 +78,7 @@ pub async fn set_password(
 
 pub async fn user_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE id = ?",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)

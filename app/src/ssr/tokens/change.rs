@@ -3,7 +3,8 @@
 
 use super::{last4, no_runtime, NewToken};
 use crate::error::AppError;
-use crate::model::{check_token_input, check_username_input, RuntimeRow, TokenStatus};
+use crate::model::AuditAction;
+use crate::model::{check_token_input, check_username_input, RuntimeRow, TokenMethod, TokenStatus};
 use crate::ssr::crypto::{token_aad, Keyring, Secret};
 use crate::ssr::providers::{self, Identity};
 use crate::ssr::{store, AppState};
@@ -51,7 +52,7 @@ pub async fn add_pat(
         &Validated {
             user_id,
             runtime_id: runtime.id,
-            method: "pat",
+            method: TokenMethod::Pat,
             token: &token,
             username: username.as_deref(),
             identity: &identity,
@@ -63,9 +64,9 @@ pub async fn add_pat(
         Some(user_id),
         Some(runtime.id),
         if replaced {
-            "token.replace"
+            AuditAction::TokenReplace
         } else {
-            "token.add"
+            AuditAction::TokenAdd
         },
         "method=pat",
         client_addr.as_deref(),
@@ -81,7 +82,7 @@ pub struct Validated<'a> {
     pub user_id: i64,
     pub runtime_id: i64,
     /// `pat` or `oauth`.
-    pub method: &'a str,
+    pub method: TokenMethod,
     pub token: &'a Secret,
     /// Bitbucket's username (or Atlassian account email) beside the token.
     pub username: Option<&'a str>,
@@ -111,7 +112,7 @@ pub async fn save(
         "INSERT INTO git_tokens (user_id, runtime_id, method, key_id, ciphertext, last4, fingerprint,
              username, scopes, provider_login, expires_at, status, last_validated_at, last_error,
              created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET
              method = excluded.method, key_id = excluded.key_id, ciphertext = excluded.ciphertext,
              last4 = excluded.last4, fingerprint = excluded.fingerprint, username = excluded.username,
@@ -132,7 +133,7 @@ pub async fn save(
     .bind(identity.scopes.as_ref().map(|s| s.join(" ")))
     .bind(&identity.login)
     .bind(identity.expires_at)
-    .bind(status.as_str())
+    .bind(status)
     .bind(now)
     .bind(now)
     .bind(now)
@@ -152,7 +153,7 @@ pub async fn delete(
         .await?
         .ok_or_else(no_runtime)?;
     let mut tx = st.pool.begin().await?;
-    let done = sqlx::query("DELETE FROM git_tokens WHERE user_id = ? AND runtime_id = ?")
+    let done = sqlx::query("DELETE FROM git_tokens WHERE user_id = $1 AND runtime_id = $2")
         .bind(user_id)
         .bind(runtime_id)
         .execute(&mut *tx)
@@ -167,7 +168,7 @@ pub async fn delete(
         &mut *tx,
         Some(user_id),
         Some(runtime_id),
-        "token.delete",
+        AuditAction::TokenDelete,
         "",
         client_addr.as_deref(),
     )
@@ -189,7 +190,7 @@ pub async fn set_hidden(
         .ok_or_else(no_runtime)?;
     let mut tx = st.pool.begin().await?;
     sqlx::query(
-        "INSERT INTO notification_prefs (user_id, runtime_id, hidden) VALUES (?, ?, ?)
+        "INSERT INTO notification_prefs (user_id, runtime_id, hidden) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET hidden = excluded.hidden",
     )
     .bind(user_id)
@@ -198,9 +199,9 @@ pub async fn set_hidden(
     .execute(&mut *tx)
     .await?;
     let action = if hidden {
-        "notifications.hide"
+        AuditAction::NotificationsHide
     } else {
-        "notifications.show"
+        AuditAction::NotificationsShow
     };
     store::audit(
         &mut *tx,

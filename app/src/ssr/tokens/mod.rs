@@ -37,7 +37,7 @@ pub async fn reveal(
     runtime_id: i64,
 ) -> anyhow::Result<Option<Secret>> {
     let row: Option<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT key_id, ciphertext FROM git_tokens WHERE user_id = ? AND runtime_id = ?",
+        "SELECT key_id, ciphertext FROM git_tokens WHERE user_id = $1 AND runtime_id = $2",
     )
     .bind(user_id)
     .bind(runtime_id)

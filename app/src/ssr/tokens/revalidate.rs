@@ -1,7 +1,7 @@
 //! Re-validation: every stored token is asked about again at its provider, and the verdict
 //! (valid, expiring, expired, invalid, unreachable) stored with its reason.
 
-use crate::model::TokenStatus;
+use crate::model::{ProviderKind, TokenMethod, TokenStatus};
 use crate::ssr::crypto::{token_aad, Sealed};
 use crate::ssr::providers::{self, Identity, ProviderError};
 use crate::ssr::AppState;
@@ -13,14 +13,14 @@ use std::collections::HashMap;
 struct StoredToken {
     user_id: i64,
     runtime_id: i64,
-    provider: String,
+    provider: ProviderKind,
     api_url: String,
     key_id: String,
     ciphertext: Vec<u8>,
     username: Option<String>,
     expires_at: Option<DateTime<Utc>>,
-    status: String,
-    method: String,
+    status: TokenStatus,
+    method: TokenMethod,
     scopes: Option<String>,
 }
 
@@ -61,7 +61,7 @@ pub async fn revalidate_due(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
-         WHERE t.last_validated_at < ?",
+         WHERE t.last_validated_at < $1",
     )
     .bind(due)
     .fetch_all(&st.pool)
@@ -154,7 +154,7 @@ async fn record_verdict(
             None,
         ),
         Err(Failure::Provider(e)) if e.is_unreachable() => {
-            let previous = TokenStatus::parse(&t.status);
+            let previous = t.status;
             let kept = if previous == TokenStatus::Unreachable {
                 "unknown"
             } else {
@@ -182,12 +182,12 @@ async fn record_verdict(
         now
     };
     sqlx::query(
-        "UPDATE git_tokens SET status = ?, last_error = ?, last_validated_at = ?,
-             provider_login = COALESCE(?, provider_login), expires_at = COALESCE(?, expires_at),
-             scopes = CASE WHEN ? THEN ? ELSE scopes END
-         WHERE user_id = ? AND runtime_id = ? AND ciphertext = ?",
+        "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3,
+             provider_login = COALESCE($4, provider_login), expires_at = COALESCE($5, expires_at),
+             scopes = CASE WHEN $6 THEN $7 ELSE scopes END
+         WHERE user_id = $8 AND runtime_id = $9 AND ciphertext = $10",
     )
-    .bind(status.as_str())
+    .bind(status)
     .bind(error)
     .bind(validated_at)
     .bind(identity.as_ref().map(|i| i.login.clone()))
@@ -214,8 +214,6 @@ enum Failure {
     /// Not the provider's verdict: the master key that sealed it is not the one configured.
     #[error("The stored token could not be decrypted with the configured master key. Add the token again.")]
     Undecryptable,
-    #[error("The runtime's provider kind is not known to this version of gitpat.")]
-    UnknownProvider,
 }
 
 async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Identity, Failure> {
@@ -234,8 +232,8 @@ async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Identity, Failur
             tracing::error!(user_id = t.user_id, runtime_id = t.runtime_id, error = %e, "stored token does not decrypt");
             Failure::Undecryptable
         })?;
-    let kind = t.provider.parse().map_err(|_| Failure::UnknownProvider)?;
-    if t.method == "oauth" {
+    let kind = t.provider;
+    if t.method == TokenMethod::Oauth {
         let granted: Vec<String> = t
             .scopes
             .as_deref()

@@ -2,7 +2,7 @@
 //! token for it.
 
 use crate::error::AppError;
-use crate::model::{RuntimeRow, TokenInfo, TokenRow, TokenStatus};
+use crate::model::{ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenRow, TokenStatus};
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqlitePool};
 use std::collections::HashMap;
@@ -13,16 +13,16 @@ struct RowRecord {
     name: String,
     account_id: i64,
     account_name: String,
-    provider: String,
+    provider: ProviderKind,
     api_url: String,
-    method: Option<String>,
+    method: Option<TokenMethod>,
     last4: Option<String>,
     fingerprint: Option<String>,
     username: Option<String>,
     scopes: Option<String>,
     provider_login: Option<String>,
     expires_at: Option<DateTime<Utc>>,
-    status: Option<String>,
+    status: Option<TokenStatus>,
     last_validated_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
     refreshable: bool,
@@ -60,9 +60,9 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
                 COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
-         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = ?
-         LEFT JOIN git_tokens t ON t.runtime_id = r.id AND t.user_id = ?
-         LEFT JOIN notification_prefs n ON n.runtime_id = r.id AND n.user_id = ?
+         JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
+         LEFT JOIN git_tokens t ON t.runtime_id = r.id AND t.user_id = $2
+         LEFT JOIN notification_prefs n ON n.runtime_id = r.id AND n.user_id = $3
          LEFT JOIN oauth_apps o ON o.account_id = r.account_id AND o.provider = r.provider
          ORDER BY a.name, r.name",
     )
@@ -83,8 +83,7 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
     }
     Ok(recs
         .into_iter()
-        .filter_map(|r| {
-            let provider = r.provider.parse().ok()?;
+        .map(|r| {
             let token = match (r.method, r.last4, r.last_validated_at) {
                 (Some(method), Some(last4), Some(validated)) => Some(TokenInfo {
                     method,
@@ -106,25 +105,23 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
                 _ => None,
             };
             let status = match (&token, r.status) {
-                (Some(t), Some(s)) => {
-                    effective_status(TokenStatus::parse(&s), t.expires_at, r.refreshable, now)
-                }
+                (Some(t), Some(s)) => effective_status(s, t.expires_at, r.refreshable, now),
                 _ => TokenStatus::None,
             };
-            Some(TokenRow {
+            TokenRow {
                 runtime: RuntimeRow {
                     id: r.id,
                     name: r.name,
                     account_id: r.account_id,
                     account_name: r.account_name,
-                    provider,
+                    provider: r.provider,
                     api_url: r.api_url,
                 },
                 status,
                 token,
                 notifications_hidden: r.hidden,
                 oauth_available: r.oauth_available,
-            })
+            }
         })
         .collect())
 }

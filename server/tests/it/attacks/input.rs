@@ -11,19 +11,19 @@ async fn names_holding_markup_are_rendered_inert() {
     let evil_runtime = "<script>alert('rt')</script>";
     let evil_account = "\"><img src=x onerror=alert('acct')>";
     let evil_user = "<svg onload=alert('user')>";
-    sqlx::query("UPDATE runtimes SET name = ? WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET name = $1 WHERE id = $2")
         .bind(evil_runtime)
         .bind(seed.acme_rt)
         .execute(pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE accounts SET name = ? WHERE id = ?")
+    sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
         .bind(evil_account)
         .bind(seed.acme)
         .execute(pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE users SET display_name = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
         .bind(evil_user)
         .bind(seed.dana)
         .execute(pool)
@@ -190,7 +190,7 @@ async fn sql_metacharacters_are_data_never_code() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes WHERE name = ?")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes WHERE name = $1")
         .bind(name)
         .fetch_one(&w.app.state.pool)
         .await

@@ -26,7 +26,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "oauth_apps",
         "runtime_keys",
     ] {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
             .bind(table)
             .fetch_all(pool)
             .await

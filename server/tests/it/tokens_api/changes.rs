@@ -49,7 +49,7 @@ async fn an_unreachable_provider_stores_nothing() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
         .await
@@ -200,7 +200,7 @@ async fn bitbucket_needs_a_username() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET provider = 'bitbucket' WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET provider = 'bitbucket' WHERE id = $1")
         .bind(seed.acme_rt)
         .execute(&app.state.pool)
         .await

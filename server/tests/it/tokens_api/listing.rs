@@ -56,7 +56,7 @@ async fn revalidation_keeps_statuses_true() {
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Invalid);
 
     // An expiry date that passed: expired, without asking the provider (it would say valid).
-    sqlx::query("UPDATE git_tokens SET expires_at = ? WHERE runtime_id = ?")
+    sqlx::query("UPDATE git_tokens SET expires_at = $1 WHERE runtime_id = $2")
         .bind(Utc::now() - Duration::minutes(1))
         .bind(seed.globex_rt)
         .execute(pool)
@@ -68,7 +68,7 @@ async fn revalidation_keeps_statuses_true() {
         "shown expired at once"
     );
     tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
-    let stored: String = sqlx::query_scalar("SELECT status FROM git_tokens WHERE runtime_id = ?")
+    let stored: String = sqlx::query_scalar("SELECT status FROM git_tokens WHERE runtime_id = $1")
         .bind(seed.globex_rt)
         .fetch_one(pool)
         .await
@@ -93,7 +93,7 @@ async fn the_same_token_on_two_runtimes_is_pointed_out() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET provider = 'github', api_url = (SELECT api_url FROM runtimes WHERE id = ?) WHERE id = ?")
+    sqlx::query("UPDATE runtimes SET provider = 'github', api_url = (SELECT api_url FROM runtimes WHERE id = $1) WHERE id = $2")
         .bind(seed.acme_rt)
         .bind(seed.globex_rt)
         .execute(&app.state.pool)

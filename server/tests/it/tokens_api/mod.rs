@@ -33,7 +33,7 @@ async fn token_count(app: &TestApp) -> i64 {
 }
 
 async fn last4_of(app: &TestApp, user: i64, rt: i64) -> Option<String> {
-    sqlx::query_scalar("SELECT last4 FROM git_tokens WHERE user_id = ? AND runtime_id = ?")
+    sqlx::query_scalar("SELECT last4 FROM git_tokens WHERE user_id = $1 AND runtime_id = $2")
         .bind(user)
         .bind(rt)
         .fetch_optional(&app.state.pool)

@@ -85,7 +85,7 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
     add(&app, &dana, seed.globex_rt, GL).await;
     add(&app, &olu, seed.globex_rt, GL).await;
     sqlx::query(
-        "UPDATE git_tokens SET ciphertext = (SELECT ciphertext FROM git_tokens WHERE user_id = ?) WHERE user_id = ?",
+        "UPDATE git_tokens SET ciphertext = (SELECT ciphertext FROM git_tokens WHERE user_id = $1) WHERE user_id = $2",
     )
     .bind(seed.dana)
     .bind(seed.olu)
