@@ -79,23 +79,27 @@ pub async fn check_origin(req: Request, next: Next) -> Response {
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
     use app::error::AppError;
     use leptos::server_fn::error::ServerFnErrorErr as E;
-    let is_fn = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if !is_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
+    let path = req.uri().path().to_string();
+    if !path.starts_with("/api/") {
+        return next.run(req).await;
     }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    parts.status = match serde_json::from_slice::<AppError>(&bytes) {
-        Ok(AppError::ServerFn(E::Args(_) | E::MissingArg(_) | E::Deserialization(_))) => {
-            StatusCode::BAD_REQUEST
-        }
-        Ok(AppError::ServerFn(_)) | Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        Ok(e) => e.status(),
-    };
-    Response::from_parts(parts, axum::body::Body::from(bytes))
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        parts.status = match serde_json::from_slice::<AppError>(&bytes) {
+            Ok(AppError::ServerFn(E::Args(_) | E::MissingArg(_) | E::Deserialization(_))) => {
+                StatusCode::BAD_REQUEST
+            }
+            Ok(AppError::ServerFn(_)) | Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Ok(e) => e.status(),
+        };
+        res = Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    crate::telemetry::server_fn_call(&path, res.status().as_u16());
+    res
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod guards;
 pub mod jobs;
 pub mod router;
 pub mod seed;
+pub mod telemetry;
 pub mod web;
 
 use app::ssr::AppState;

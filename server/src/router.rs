@@ -1,7 +1,7 @@
 //! The HTTP router: Leptos pages and server functions, plain routes, static files, and the
 //! layers around them (sessions, login guard, cross-site check, security headers, body limit).
 
-use crate::{guards, web};
+use crate::{guards, telemetry, web};
 use app::ssr::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,9 +17,11 @@ use std::sync::{Arc, LazyLock};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -62,6 +64,7 @@ pub fn app(
     secure_cookies: bool,
     login_per_minute: u32,
 ) -> Router {
+    telemetry::handle();
     let throttle = Arc::new(web::LoginThrottle::new(
         login_per_minute,
         login_per_minute.saturating_mul(6),
@@ -94,6 +97,8 @@ pub fn app(
 
     Router::new()
         .route("/healthz", get(web::healthz))
+        // For the operator's scraper; put it behind the reverse proxy's access rules.
+        .route("/metrics", get(telemetry::render))
         .route("/login", post(web::login))
         .route("/logout", post(web::logout))
         .route("/oauth/start", post(web::oauth_start))
@@ -108,6 +113,7 @@ pub fn app(
             post(server_fn_handler).get(server_fn_handler),
         )
         .merge(pages)
+        .route_layer(middleware::from_fn(telemetry::track))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
@@ -145,6 +151,11 @@ pub fn app(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        // Outermost: every request gets an id (unless its proxy gave one), a span with it that
+        // every log line of the request carries, and the id back in its answer.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

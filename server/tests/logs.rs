@@ -41,6 +41,7 @@ async fn tokens_never_reach_the_logs() {
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -63,6 +64,12 @@ async fn tokens_never_reach_the_logs() {
     assert!(
         logs.contains("token stored"),
         "the log was captured: {logs}"
+    );
+    // Each line logged while answering a request carries that request's span and id.
+    let stored = logs.lines().find(|l| l.contains("token stored")).unwrap();
+    assert!(
+        stored.contains("request{id=") && stored.contains("path=/api/add_token"),
+        "no request span on: {stored}"
     );
     for secret in [GOOD, NOSCOPE, "ghp_unknownSecretValue9", PASSWORD] {
         assert!(!logs.contains(secret), "a secret reached the log");

@@ -19,4 +19,5 @@ mod oauth;
 mod providers;
 mod router_auth;
 mod runtime_api;
+mod telemetry;
 mod tokens_api;

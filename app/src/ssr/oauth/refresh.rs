@@ -88,6 +88,10 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
             }
         }
     }
+    metrics::counter!("gitpat_oauth_refreshes_total", "result" => "refreshed")
+        .increment(report.refreshed as u64);
+    metrics::counter!("gitpat_oauth_refreshes_total", "result" => "failed")
+        .increment(report.failed as u64);
     Ok(report)
 }
 

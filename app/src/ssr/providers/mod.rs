@@ -72,8 +72,53 @@ pub fn http_client() -> reqwest::Client {
         .expect("the HTTP client configuration is static")
 }
 
+impl ProviderError {
+    /// A short, fixed name for the metrics.
+    fn kind(&self) -> &'static str {
+        match self {
+            ProviderError::Rejected { .. } => "rejected",
+            ProviderError::MissingScopes { .. } => "missing_scopes",
+            ProviderError::Expired(_) => "expired",
+            ProviderError::Unreachable { .. } => "unreachable",
+            ProviderError::RateLimited { .. } => "rate_limited",
+        }
+    }
+}
+
+/// Counts one check at a provider host by its result (`gitpat_provider_checks_total`): the
+/// host of the runtime's API URL, never the token or who it belongs to.
+fn counted(
+    api_url: &str,
+    result: Result<Identity, ProviderError>,
+) -> Result<Identity, ProviderError> {
+    let host = url::Url::parse(api_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let outcome = match &result {
+        Ok(_) => "valid",
+        Err(e) => e.kind(),
+    };
+    metrics::counter!("gitpat_provider_checks_total", "host" => host, "result" => outcome)
+        .increment(1);
+    result
+}
+
 /// Validates `token` (with `username` for Bitbucket) at the runtime's provider.
 pub async fn validate(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    username: Option<&str>,
+    token: &Secret,
+) -> Result<Identity, ProviderError> {
+    counted(
+        api_url,
+        validate_uncounted(http, kind, api_url, username, token).await,
+    )
+}
+
+async fn validate_uncounted(
     http: &reqwest::Client,
     kind: ProviderKind,
     api_url: &str,
@@ -104,6 +149,19 @@ pub async fn validate(
 /// Validates a token issued by OAuth. GitHub reports scopes as for any token; GitLab and
 /// Bitbucket OAuth tokens are checked with `GET /user` and the scopes the token response granted.
 pub async fn validate_oauth(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    token: &Secret,
+    granted: &[String],
+) -> Result<Identity, ProviderError> {
+    counted(
+        api_url,
+        validate_oauth_uncounted(http, kind, api_url, token, granted).await,
+    )
+}
+
+async fn validate_oauth_uncounted(
     http: &reqwest::Client,
     kind: ProviderKind,
     api_url: &str,

@@ -57,6 +57,7 @@ pub async fn revalidate_due(
     use std::sync::Arc;
     use tokio::sync::Semaphore;
 
+    let started = std::time::Instant::now();
     let tokens: Vec<StoredToken> = sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
@@ -133,7 +134,19 @@ pub async fn revalidate_due(
         Ok::<_, sqlx::Error>(report)
     };
     let ((), report) = tokio::join!(checks, writes);
-    Ok(report?)
+    let report = report?;
+    metrics::histogram!("gitpat_revalidation_pass_seconds").record(started.elapsed().as_secs_f64());
+    for (result, n) in [
+        ("valid", report.valid),
+        ("invalid", report.invalid),
+        ("expired", report.expired),
+        ("unreachable", report.unreachable),
+        ("deferred", report.deferred),
+    ] {
+        metrics::counter!("gitpat_revalidation_tokens_total", "result" => result)
+            .increment(n as u64);
+    }
+    Ok(report)
 }
 
 /// Stores one re-validation verdict (unless the token was replaced since it was read).
