@@ -80,6 +80,14 @@ struct OAuthState {
 pub struct Emulator {
     tokens: Arc<Mutex<HashMap<String, FakeToken>>>,
     oauth: Arc<Mutex<OAuthState>>,
+    /// Calls per token and presentations per refresh token, for tests to count.
+    counts: Arc<Mutex<Counts>>,
+}
+
+#[derive(Default)]
+struct Counts {
+    checks: HashMap<String, usize>,
+    refresh_uses: HashMap<String, usize>,
 }
 
 impl Emulator {
@@ -98,7 +106,34 @@ impl Emulator {
             .insert(c.client_id.clone(), c);
     }
 
+    /// How many times an identity endpoint was asked about `token`.
+    pub fn checks_of(&self, token: &str) -> usize {
+        let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.checks.get(token).copied().unwrap_or(0)
+    }
+
+    /// How many times each refresh token was presented at a token endpoint (each is good once).
+    pub fn refresh_uses(&self) -> HashMap<String, usize> {
+        let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.refresh_uses.clone()
+    }
+
+    fn count_refresh(&self, refresh_token: &str) {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        *counts
+            .refresh_uses
+            .entry(refresh_token.to_string())
+            .or_default() += 1;
+    }
+
     fn find(&self, token: &str) -> Option<FakeToken> {
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .checks
+            .entry(token.to_string())
+            .or_default() += 1;
         self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -214,6 +214,9 @@ pub(crate) async fn token_endpoint(
             "Client authentication failed.",
         );
     };
+    if f.grant_type == "refresh_token" {
+        emu.count_refresh(&f.refresh_token);
+    }
     let scopes = match f.grant_type.as_str() {
         "authorization_code" => {
             let Some(grant) = st.codes.remove(&f.code) else {

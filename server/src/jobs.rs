@@ -1,14 +1,78 @@
-//! Background jobs: refreshing OAuth tokens and re-validating stored tokens at their providers.
+//! Background jobs: refreshing OAuth tokens and re-validating stored tokens at their providers,
+//! once per pass across all the nodes that share the database (a lease picks the node).
 
-use app::ssr::{oauth, tokens, AppState};
+use app::ssr::oauth::{self, RefreshReport};
+use app::ssr::store::leases;
+use app::ssr::tokens::{self, RevalidateReport};
+use app::ssr::AppState;
 use std::time::Duration;
 
 /// How many provider calls one pass makes at once, over all hosts (each host has its own,
 /// smaller limit: `tokens::PER_HOST_CONCURRENCY`).
 pub const REVALIDATE_CONCURRENCY: usize = 64;
 
-/// Every `every`, re-checks the tokens last validated more than `every` ago. Safe to run on
-/// several nodes: a token replaced meanwhile is never overwritten with an old verdict.
+/// The lease a pass holds.
+pub const LEASE: &str = "background-pass";
+/// A lease whose holder died lapses after this; its holder renews it every third of it.
+pub const LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub refresh: RefreshReport,
+    pub revalidate: RevalidateReport,
+}
+
+/// One pass, if this node gets the lease (`None`: another node holds it): OAuth tokens that
+/// would expire before `horizon` are refreshed, then tokens last validated more than `every`
+/// ago are checked again. The lease is renewed while the pass runs and kept afterwards, so the
+/// same node tends to run the next pass; if it dies, another takes over within `LEASE_TTL`.
+pub async fn pass(
+    state: &AppState,
+    every: Duration,
+    horizon: chrono::Duration,
+) -> anyhow::Result<Option<PassReport>> {
+    let ttl = chrono::Duration::from_std(LEASE_TTL)?;
+    let held = leases::try_acquire(&state.pool, LEASE, &state.node, ttl).await?;
+    metrics::gauge!("gitpat_lease_held", "lease" => LEASE).set(if held { 1.0 } else { 0.0 });
+    if !held {
+        return Ok(None);
+    }
+    let renew = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut tick = tokio::time::interval(LEASE_TTL / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = leases::try_acquire(&state.pool, LEASE, &state.node, ttl).await {
+                    tracing::warn!(error = %e, "could not renew the background lease");
+                }
+            }
+        }
+    });
+    let result = async {
+        // A failed refresh pass does not hold up re-validation.
+        let refresh = match oauth::refresh_due(state, chrono::Utc::now() + horizon).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "OAuth token refresh failed");
+                RefreshReport::default()
+            }
+        };
+        let due = chrono::Utc::now() - chrono::Duration::from_std(every)?;
+        let revalidate = tokens::revalidate_due(state, due, REVALIDATE_CONCURRENCY).await?;
+        Ok(PassReport {
+            refresh,
+            revalidate,
+        })
+    }
+    .await;
+    renew.abort();
+    result.map(Some)
+}
+
+/// Every `every` (at most a minute apart), a pass; logs what it did.
 pub async fn revalidate_forever(state: AppState, every: Duration) {
     let period = every
         .min(Duration::from_secs(60))
@@ -19,31 +83,32 @@ pub async fn revalidate_forever(state: AppState, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match oauth::refresh_due(&state, chrono::Utc::now() + horizon).await {
-            Ok(r) if r.refreshed + r.failed > 0 => {
-                tracing::info!(
-                    refreshed = r.refreshed,
-                    failed = r.failed,
-                    "OAuth tokens refreshed"
-                )
+        match pass(&state, every, horizon).await {
+            Ok(Some(PassReport {
+                refresh: f,
+                revalidate: r,
+            })) => {
+                if f.refreshed + f.failed > 0 {
+                    tracing::info!(
+                        refreshed = f.refreshed,
+                        failed = f.failed,
+                        "OAuth tokens refreshed"
+                    );
+                }
+                if r.checked + r.deferred > 0 {
+                    tracing::info!(
+                        checked = r.checked,
+                        valid = r.valid,
+                        invalid = r.invalid,
+                        expired = r.expired,
+                        unreachable = r.unreachable,
+                        deferred = r.deferred,
+                        "tokens re-validated"
+                    );
+                }
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "OAuth token refresh failed"),
-        }
-        let due = chrono::Utc::now()
-            - chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
-        match tokens::revalidate_due(&state, due, REVALIDATE_CONCURRENCY).await {
-            Ok(r) if r.checked + r.deferred > 0 => tracing::info!(
-                checked = r.checked,
-                valid = r.valid,
-                invalid = r.invalid,
-                expired = r.expired,
-                unreachable = r.unreachable,
-                deferred = r.deferred,
-                "tokens re-validated"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "token re-validation failed"),
+            Ok(None) => tracing::debug!("another node runs this pass"),
+            Err(e) => tracing::error!(error = %e, "background pass failed"),
         }
     }
 }

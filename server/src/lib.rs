@@ -36,7 +36,21 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         public_url: config.public_url.clone(),
         keys: Arc::new(keys),
         http: app::ssr::providers::http_client(),
+        node: node_name().into(),
     })
+}
+
+/// This process' name among the nodes sharing a database: its host, process id and a random
+/// part (two nodes in one process, as in the tests, differ too).
+fn node_name() -> String {
+    use rand::Rng;
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    let tag: u32 = rand::thread_rng().gen();
+    format!("{host}-{}-{tag:08x}", std::process::id())
 }
 
 /// Loads the master key(s), refusing to start with keys that cannot read the database's

@@ -30,6 +30,9 @@ pub struct AppState {
     pub keys: std::sync::Arc<crypto::Keyring>,
     /// The client for provider calls, with its timeouts.
     pub http: reqwest::Client,
+    /// This node's name among the nodes sharing the database: holder of leases and claims.
+    #[from_ref(skip)]
+    pub node: std::sync::Arc<str>,
 }
 
 /// The state inside a server function; panics only if the router was built without it.

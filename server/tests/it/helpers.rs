@@ -31,6 +31,22 @@ pub struct Seed {
     pub globex_rt: i64,
 }
 
+/// The configuration of a test node whose files are in `dir`.
+fn config_in(dir: &std::path::Path) -> Config {
+    let env = [
+        (
+            "GITPAT_DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+        ),
+        (
+            "GITPAT_KEY_FILE",
+            dir.join("master.key").display().to_string(),
+        ),
+        ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
+    ];
+    Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap()
+}
+
 impl TestApp {
     pub async fn new() -> (TestApp, Seed) {
         Self::with_login_limit(LOGIN_PER_MINUTE).await
@@ -38,22 +54,7 @@ impl TestApp {
 
     pub async fn with_login_limit(login_per_minute: u32) -> (TestApp, Seed) {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("test.db");
-        let key = dir.path().join("master.key");
-        let env = [
-            (
-                "GITPAT_DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", db.display()),
-            ),
-            ("GITPAT_KEY_FILE", key.display().to_string()),
-            (
-                "LEPTOS_SITE_ROOT",
-                dir.path().join("site").display().to_string(),
-            ),
-        ];
-        let config =
-            Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-                .unwrap();
+        let config = config_in(dir.path());
         let state = server::build_state(&config).await.unwrap();
         let store = server::router::session_store(&state).await.unwrap();
         let router = server::router::app(state.clone(), store, false, login_per_minute);
@@ -105,6 +106,13 @@ impl TestApp {
                 globex_rt,
             },
         )
+    }
+
+    /// A second node on the same database and key, as another replica would be.
+    pub async fn another_node(&self) -> AppState {
+        server::build_state(&config_in(self.dir.path()))
+            .await
+            .unwrap()
     }
 
     /// Sends one request through the router; a request that hangs fails the test, named.

@@ -14,6 +14,7 @@ mod assets;
 mod attacks;
 mod crash;
 mod faults;
+mod jobs;
 mod load;
 mod oauth;
 mod providers;

@@ -412,3 +412,39 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
         .contains("could not be refreshed"));
     assert!(row.notifies());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
+    let env = setup("repo", Some(3600)).await;
+    let url = start(&env, &env.dana, env.seed.globex_rt).await;
+    let back = decide(&url, "authorize").await;
+    callback(&env, &env.dana, &back).await;
+    let node_a = env.app.state.clone();
+    let node_b = env.app.another_node().await;
+    let horizon = Utc::now() + Duration::hours(2);
+    let (a, b) = tokio::join!(
+        oauth::refresh_due(&node_a, horizon),
+        oauth::refresh_due(&node_b, horizon)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.refreshed + b.refreshed, 1, "{a:?} {b:?}");
+    assert_eq!(
+        a.failed + b.failed,
+        0,
+        "a second use would have been refused: {a:?} {b:?}"
+    );
+    let uses = env.emu.refresh_uses();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    assert!(
+        uses.values().all(|&n| n == 1),
+        "a refresh token was presented twice: {uses:?}"
+    );
+    let rows = tokens::rows_for_user(&node_b.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.globex_rt)
+        .unwrap();
+    assert_eq!(row.status, app::model::TokenStatus::Valid);
+}

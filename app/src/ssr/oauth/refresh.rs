@@ -50,7 +50,13 @@ struct Refreshable {
 pub struct RefreshReport {
     pub refreshed: usize,
     pub failed: usize,
+    /// Due, but another node had claimed them (or refreshed them meanwhile).
+    pub claimed_elsewhere: usize,
 }
+
+/// How long a claim on a refresh keeps other nodes off it: longer than a refresh takes (two
+/// provider calls of at most 5 s each); a node that dies mid-refresh frees it after this.
+const CLAIM_TTL: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Refreshes OAuth tokens that expire before `horizon` (or have expired). The new access and
 /// refresh tokens replace the old ones in one statement, and only if nothing replaced the token
@@ -68,16 +74,37 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
     .await?;
     let mut report = RefreshReport::default();
     for t in due {
+        // Claimed before the provider is asked: a refresh token is spent once across nodes.
+        let now = Utc::now();
+        let claimed = sqlx::query(
+            "UPDATE git_tokens SET refresh_claimed_until = $1
+             WHERE user_id = $2 AND runtime_id = $3 AND ciphertext = $4
+               AND (refresh_claimed_until IS NULL OR refresh_claimed_until < $5)",
+        )
+        .bind(now + CLAIM_TTL)
+        .bind(t.user_id)
+        .bind(t.runtime_id)
+        .bind(&t.ciphertext)
+        .bind(now)
+        .execute(&st.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            report.claimed_elsewhere += 1;
+            continue;
+        }
         match refresh_one(st, &t).await {
             Ok(()) => report.refreshed += 1,
             Err(reason) => {
                 report.failed += 1;
                 tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh failed");
                 sqlx::query(
-                    "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3
+                    "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3,
+                         refresh_claimed_until = NULL
                      WHERE user_id = $4 AND runtime_id = $5 AND ciphertext = $6",
                 )
-                .bind(TokenStatus::Invalid.as_str())
+                .bind(TokenStatus::Invalid)
                 .bind(format!("The token could not be refreshed: {reason}"))
                 .bind(Utc::now())
                 .bind(t.user_id)
@@ -147,7 +174,8 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     let done = sqlx::query(
         "UPDATE git_tokens SET key_id = $1, ciphertext = $2, last4 = $3, fingerprint = $4,
              refresh_key_id = COALESCE($5, refresh_key_id), refresh_ciphertext = COALESCE($6, refresh_ciphertext),
-             expires_at = $7, status = $8, last_validated_at = $9, last_error = NULL, provider_login = $10, updated_at = $11
+             expires_at = $7, status = $8, last_validated_at = $9, last_error = NULL, provider_login = $10, updated_at = $11,
+             refresh_claimed_until = NULL
          WHERE user_id = $12 AND runtime_id = $13 AND ciphertext = $14",
     )
     .bind(&access.key_id)
@@ -157,7 +185,7 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     .bind(refresh_sealed.as_ref().map(|s| s.key_id.clone()))
     .bind(refresh_sealed.as_ref().map(|s| s.blob.clone()))
     .bind(expires_at)
-    .bind(TokenStatus::from_expiry(expires_at, now).as_str())
+    .bind(TokenStatus::from_expiry(expires_at, now))
     .bind(now)
     .bind(&identity.login)
     .bind(now)

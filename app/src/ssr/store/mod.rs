@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+pub mod leases;
 mod users;
 
 pub use accounts::*;
