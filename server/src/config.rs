@@ -1,6 +1,7 @@
 //! Configuration from the environment (and `.env`), with the documented defaults.
 
 use app::ssr::crypto::{self, Keyring};
+use app::ssr::request::TrustedProxies;
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub struct Config {
     pub emulator_addr: String,
     /// Sign-in attempts allowed per minute and email (six times as many per client address).
     pub login_attempts_per_minute: u32,
+    /// `GITPAT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     pub leptos_options: LeptosOptions,
 }
 
@@ -108,6 +111,10 @@ impl Config {
                 })?,
                 None => 10,
             },
+            trusted_proxies: TrustedProxies::parse(
+                &get("GITPAT_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("GITPAT_TRUSTED_PROXIES: {e}"))?,
             leptos_options,
         })
     }

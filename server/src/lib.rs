@@ -37,6 +37,7 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         keys: Arc::new(keys),
         http: app::ssr::providers::http_client(),
         node: node_name().into(),
+        trusted_proxies: config.trusted_proxies.clone(),
     })
 }
 

@@ -124,6 +124,7 @@ pub fn app(
             REQUEST_TIMEOUT,
         ))
         .layer(Extension(throttle))
+        .layer(Extension(state.trusted_proxies.clone()))
         .layer(middleware::from_fn(guards::server_fn_status))
         .layer(middleware::from_fn(guards::check_origin))
         .layer(sessions)

@@ -33,6 +33,9 @@ pub struct AppState {
     /// This node's name among the nodes sharing the database: holder of leases and claims.
     #[from_ref(skip)]
     pub node: std::sync::Arc<str>,
+    /// Whose `X-Forwarded-For` gives the client's address.
+    #[from_ref(skip)]
+    pub trusted_proxies: request::TrustedProxies,
 }
 
 /// The state inside a server function; panics only if the router was built without it.

@@ -22,20 +22,85 @@ pub async fn is_plain_form() -> bool {
         .unwrap_or(false)
 }
 
-/// The caller's address, for throttling and the audit trail: an extractor for plain routes.
-/// `None` when the server was started without connection info (`oneshot` tests).
+/// The reverse proxies whose `X-Forwarded-For` is believed (`GITPAT_TRUSTED_PROXIES`: CIDRs or
+/// addresses, comma-separated; none by default). The router puts it in every request.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(std::sync::Arc<[ipnet::IpNet]>);
+
+impl TrustedProxies {
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let nets = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("'{s}' is neither a CIDR (10.0.0.0/8) nor an address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TrustedProxies(nets.into()))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    /// address in `X-Forwarded-For` (read from the right, as each proxy appends the one it saw)
+    /// that is not a trusted proxy itself. Anything a client wrote further left is not believed.
+    pub fn client(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for hop in forwarded_for
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .rev()
+        {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !self.trusts(ip) {
+                        break;
+                    }
+                }
+                // Garbage where an address should be: stop at the last one we could read.
+                Err(_) => break,
+            }
+        }
+        client
+    }
+}
+
+/// The caller's address, for throttling and the audit trail: an extractor for plain routes,
+/// written once (server functions use it too). `None` when the server was started without
+/// connection info (`oneshot` tests).
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddr(None));
+        };
+        let Some(proxies) = parts.extensions.get::<TrustedProxies>() else {
+            return Ok(ClientAddr(Some(peer)));
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientAddr(Some(proxies.client(peer, &forwarded))))
     }
 }
 
@@ -106,4 +171,49 @@ async fn form_page() -> Option<String> {
         path = format!("{path}?{query}");
     }
     crate::model::is_local_path(&path).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 192.0.2.1").unwrap();
+        // Straight from a client: its own address, whatever it claims.
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &["1.2.3.4"]),
+            ip("203.0.113.9")
+        );
+        // Through our proxy: the address the proxy saw.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        // A client's own X-Forwarded-For is left of what our proxies appended: not believed.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["6.6.6.6, 203.0.113.9, 192.0.2.1"]),
+            ip("203.0.113.9")
+        );
+        // Several header lines count as one list.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["6.6.6.6", "203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        // IPv6, and garbage that stops the walk.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["2001:db8::7"]),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["nonsense"]),
+            ip("10.1.1.1")
+        );
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxies::parse("").unwrap().0.is_empty());
+    }
 }

@@ -18,6 +18,7 @@ mod jobs;
 mod load;
 mod oauth;
 mod providers;
+mod proxies;
 mod router_auth;
 mod runtime_api;
 mod telemetry;
