@@ -3,18 +3,15 @@
 
 use app::model::AuditAction;
 use app::ssr::credentials::{self, Refusal};
-use app::ssr::{store, AppState};
+use app::ssr::store::{self, rate_limits};
+use app::ssr::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
-use std::num::NonZeroU32;
-use std::sync::Arc;
 
 /// Reads one key may make per minute.
 pub const READS_PER_MINUTE: u32 = 120;
@@ -22,17 +19,14 @@ pub const READS_PER_MINUTE: u32 = 120;
 #[derive(Clone)]
 struct ApiState {
     app: AppState,
-    limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Reads per minute and key, counted in the database (so across nodes).
+    per_minute: u32,
 }
 
 pub fn router(app: AppState, per_minute: u32) -> Router {
-    let quota = Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least one"));
     Router::new()
         .route("/v1/credential", get(credential))
-        .with_state(ApiState {
-            app,
-            limiter: Arc::new(RateLimiter::keyed(quota)),
-        })
+        .with_state(ApiState { app, per_minute })
 }
 
 #[derive(Deserialize)]
@@ -75,11 +69,17 @@ async fn credential(
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
         }
     };
-    if let Err(not_until) = st.limiter.check_key(&prefix) {
-        let wait = not_until
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            .max(1);
+    let key = format!("runtime-api/{prefix}");
+    let limited = rate_limits::hit(&st.app.pool, &key, st.per_minute);
+    let wait = match limited.await {
+        Ok(Ok(())) => None,
+        Ok(Err(wait)) => Some(wait),
+        Err(e) => {
+            tracing::error!(error = %e, "runtime API rate limit unavailable");
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+    };
+    if let Some(wait) = wait {
         let mut res = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "too many requests for this key",

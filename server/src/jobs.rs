@@ -2,7 +2,7 @@
 //! once per pass across all the nodes that share the database (a lease picks the node).
 
 use app::ssr::oauth::{self, RefreshReport};
-use app::ssr::store::leases;
+use app::ssr::store::{leases, rate_limits};
 use app::ssr::tokens::{self, RevalidateReport};
 use app::ssr::AppState;
 use std::time::Duration;
@@ -62,6 +62,8 @@ pub async fn pass(
         };
         let due = chrono::Utc::now() - chrono::Duration::from_std(every)?;
         let revalidate = tokens::revalidate_due(state, due, REVALIDATE_CONCURRENCY).await?;
+        // Rate-limit counters that have run out need no row.
+        rate_limits::prune(&state.pool).await?;
         Ok(PassReport {
             refresh,
             revalidate,

@@ -13,7 +13,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -65,10 +65,7 @@ pub fn app(
     login_per_minute: u32,
 ) -> Router {
     telemetry::handle();
-    let throttle = Arc::new(web::LoginThrottle::new(
-        login_per_minute,
-        login_per_minute.saturating_mul(6),
-    ));
+    let throttle = web::LoginThrottle::new(login_per_minute);
     let routes = ROUTES.clone();
     let pages = Router::new()
         .leptos_routes_with_context(

@@ -3,19 +3,18 @@
 
 use app::model::AuditAction;
 use app::model::Flash;
+use app::ssr::crypto::sha256_hex;
 use app::ssr::request::ClientAddr;
+use app::ssr::store::rate_limits;
 use app::ssr::{auth, flash, oauth, store, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use axum::{Form, Json};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
+
 use tower_sessions::Session;
 
 pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
@@ -59,33 +58,51 @@ fn landing(next: &str) -> &str {
     }
 }
 
-/// Sign-in attempts allowed per minute, per email and per client address.
+/// Sign-in attempts allowed per minute, counted in the database so that they hold across
+/// nodes: `per_email` for one email from one client address; ten times that for one email from
+/// everywhere (someone else's failures cannot soon lock a user out of their own address); six
+/// times that per client address (IPv6 per /64, as one host usually holds a whole /64).
+#[derive(Clone, Copy, Debug)]
 pub struct LoginThrottle {
-    per_email: DefaultKeyedRateLimiter<String>,
-    per_addr: DefaultKeyedRateLimiter<String>,
+    per_email: u32,
 }
 
 impl LoginThrottle {
-    pub fn new(per_email_per_minute: u32, per_addr_per_minute: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
-        LoginThrottle {
-            per_email: RateLimiter::keyed(quota(per_email_per_minute)),
-            per_addr: RateLimiter::keyed(quota(per_addr_per_minute)),
-        }
+    pub fn new(per_email: u32) -> Self {
+        LoginThrottle { per_email }
     }
 
-    /// Counts an attempt; `Err` holds the seconds to wait.
-    pub fn check(&self, email: &str, addr: Option<IpAddr>) -> Result<(), u64> {
-        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
-            n.wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                .max(1)
-        };
-        self.per_email
-            .check_key(&email.trim().to_lowercase())
-            .map_err(wait)?;
-        let addr = addr.map(|a| a.to_string()).unwrap_or_default();
-        self.per_addr.check_key(&addr).map_err(wait)
+    /// Counts an attempt; `Ok(Err(seconds))` when it must wait.
+    pub async fn check(
+        &self,
+        pool: &sqlx::SqlitePool,
+        email: &str,
+        addr: Option<IpAddr>,
+    ) -> sqlx::Result<Result<(), u64>> {
+        let n = self.per_email;
+        let net = addr.map_or_else(|| "unknown".to_string(), network_of);
+        // The address first: one over its limit adds no key for each email it makes up.
+        if let Err(wait) = rate_limits::hit(pool, &format!("login/addr/{net}"), n * 6).await? {
+            return Ok(Err(wait));
+        }
+        // Keys of a fixed length whatever was typed, and no email stored in clear.
+        let email = sha256_hex(&email.trim().to_lowercase());
+        let here = format!("login/email-addr/{email}/{net}");
+        if let Err(wait) = rate_limits::hit(pool, &here, n).await? {
+            return Ok(Err(wait));
+        }
+        rate_limits::hit(pool, &format!("login/email/{email}"), n * 10).await
+    }
+}
+
+/// The network an address is counted under: itself for IPv4, its /64 for IPv6.
+fn network_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -130,14 +147,21 @@ fn throttled(options: &leptos::config::LeptosOptions, wait: u64) -> Response {
 
 pub async fn login(
     State(state): State<AppState>,
-    Extension(throttle): Extension<Arc<LoginThrottle>>,
+    Extension(throttle): Extension<LoginThrottle>,
     ClientAddr(addr): ClientAddr,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if let Err(wait) = throttle.check(&form.email, addr) {
-        tracing::warn!("sign-in throttled");
-        return throttled(&state.leptos_options, wait);
+    match throttle.check(&state.pool, &form.email, addr).await {
+        Ok(Ok(())) => {}
+        Ok(Err(wait)) => {
+            tracing::warn!("sign-in throttled");
+            return throttled(&state.leptos_options, wait);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in throttle unavailable");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     }
     let addr = addr.map(|a| a.to_string());
     match auth::verify_login(&state.pool, &form.email, &form.password).await {

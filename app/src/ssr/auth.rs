@@ -21,6 +21,7 @@ pub const MAX_PASSWORD_LEN: usize = 1024;
 
 /// Hashes with argon2id on a blocking thread: a hash takes tens of milliseconds of CPU.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    let _turn = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -31,8 +32,13 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
     .await?
 }
 
+/// Password hashes computed at once, at most: each takes ~19 MiB and tens of milliseconds of a
+/// core, so a flood of sign-ins waits its turn instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Verifies on a blocking thread. A malformed stored hash counts as a mismatch.
 pub async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
+    let _turn = HASHING.acquire().await?;
     Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {

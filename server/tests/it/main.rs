@@ -16,10 +16,12 @@ mod crash;
 mod faults;
 mod jobs;
 mod load;
+mod memory;
 mod oauth;
 mod providers;
-mod proxies;
+
 mod router_auth;
 mod runtime_api;
 mod telemetry;
+mod throttling;
 mod tokens_api;

@@ -194,6 +194,11 @@ impl Harness {
 
     /// Starts `gitpat serve` on a free port and waits until `/healthz` answers.
     pub async fn start_server(&mut self) -> Server {
+        self.start_server_with(&[]).await
+    }
+
+    /// The same, with some settings of `env` instead of the harness's.
+    pub async fn start_server_with(&mut self, env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -205,6 +210,7 @@ impl Harness {
         let child = self
             .command(&["serve"])
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -294,6 +300,16 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The server's resident memory, in KiB (Linux).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
     pub fn log_tail(&self) -> String {

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 pub mod leases;
+pub mod rate_limits;
 mod users;
 
 pub use accounts::*;

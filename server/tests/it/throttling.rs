@@ -1,5 +1,6 @@
-//! The client address behind a reverse proxy (`GITPAT_TRUSTED_PROXIES`): believed from a trusted
-//! proxy's `X-Forwarded-For`, never from a client's own; used for the audit trail and throttling.
+//! Sign-in throttling as it is counted (in the database: across nodes; per email and address,
+//! so that someone else's failures do not lock a user out) and the client address it is counted
+//! under behind a reverse proxy (`GITPAT_TRUSTED_PROXIES`).
 
 use crate::helpers::*;
 use app::ssr::request::TrustedProxies;
@@ -9,7 +10,16 @@ use tower::ServiceExt;
 
 /// A sign-in attempt arriving from `peer` with an `X-Forwarded-For`.
 fn attempt(peer: &str, forwarded: &str, email: &str) -> axum::http::Request<axum::body::Body> {
-    let mut req = login_request(email, "wrong-password", "", None);
+    signing_in(peer, forwarded, email, "wrong-password")
+}
+
+fn signing_in(
+    peer: &str,
+    forwarded: &str,
+    email: &str,
+    password: &str,
+) -> axum::http::Request<axum::body::Body> {
+    let mut req = login_request(email, password, "", None);
     req.headers_mut()
         .insert("x-forwarded-for", forwarded.parse().unwrap());
     let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
@@ -68,4 +78,56 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn someone_elses_failures_do_not_lock_a_user_out_of_their_own_address() {
+    let (app, _) = TestApp::with_login_limit(3).await;
+    let mut state = app.another_node().await;
+    state.trusted_proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+    let store = server::router::session_store(&state).await.unwrap();
+    let router = server::router::app(state, store, false, 3);
+    let send = |req| router.clone().oneshot(req);
+    // An attacker guessing dana's password from one address is stopped there...
+    for _ in 0..3 {
+        let res = send(attempt("10.0.0.5", "198.51.100.66", "dana@example.com"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = send(attempt("10.0.0.5", "198.51.100.66", "dana@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...while dana, from her own address, signs in.
+    let res = send(signing_in(
+        "10.0.0.5",
+        "203.0.113.10",
+        "dana@example.com",
+        PASSWORD,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(session_cookie(&res).is_some(), "dana was let in");
+}
+
+#[tokio::test]
+async fn throttling_holds_across_nodes_sharing_the_database() {
+    let (app, _) = TestApp::with_login_limit(2).await;
+    let other = app.another_node().await;
+    let store = server::router::session_store(&other).await.unwrap();
+    let node_b = server::router::app(other, store, false, 2);
+    // Two failures on the first node, the third attempt on the second: refused there.
+    for _ in 0..2 {
+        let res = app
+            .send(login_request("olu@example.com", "wrong", "", None))
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = node_b
+        .oneshot(login_request("olu@example.com", PASSWORD, "", None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
