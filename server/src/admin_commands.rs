@@ -21,6 +21,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
     match cmd {
         AdminCommand::User(UserCommand::Add { email, name, admin }) => {
             let password = read_secret(stdin, "password")?;
+            auth::check_new_password(&password).map_err(anyhow::Error::msg)?;
             let name =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
             let hash = auth::hash_password(password).await?;
@@ -29,12 +30,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
         }
         AdminCommand::User(UserCommand::Password { email }) => {
             let password = read_secret(stdin, "password")?;
-            if password.chars().count() < auth::MIN_PASSWORD_LEN {
-                bail!(
-                    "the password must have at least {} characters",
-                    auth::MIN_PASSWORD_LEN
-                );
-            }
+            auth::check_new_password(&password).map_err(anyhow::Error::msg)?;
             let user = store::user_by_email(pool, &email)
                 .await?
                 .with_context(|| format!("no user with email {email}"))?;

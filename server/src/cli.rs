@@ -20,7 +20,12 @@ pub enum Command {
     Serve,
     /// Seed demo users, accounts and runtimes, start the provider emulator, and serve.
     #[cfg(feature = "demo")]
-    Demo,
+    Demo {
+        /// Seed even over a database that holds other users than the demo's (it would add
+        /// the demo users, whose password is printed, beside them).
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage users, accounts, memberships and runtimes.
     #[command(subcommand)]
     Admin(Box<AdminCommand>),
@@ -237,7 +242,7 @@ mod tests {
         assert!(parse(&[]).unwrap().command.is_none());
         assert!(matches!(
             parse(&["demo"]).unwrap().command,
-            Some(Command::Demo)
+            Some(Command::Demo { force: false })
         ));
     }
 

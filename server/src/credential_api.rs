@@ -3,6 +3,7 @@
 
 use app::model::AuditAction;
 use app::ssr::credentials::{self, Refusal};
+use app::ssr::request::ClientAddr;
 use app::ssr::store::{self, rate_limits};
 use app::ssr::AppState;
 use axum::extract::{Query, State};
@@ -48,6 +49,7 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 
 async fn credential(
     State(st): State<ApiState>,
+    ClientAddr(caller): ClientAddr,
     headers: HeaderMap,
     Query(q): Query<CredentialQuery>,
 ) -> Response {
@@ -128,7 +130,7 @@ async fn credential(
         Some(runtime_id),
         AuditAction::CredentialRead,
         &detail,
-        None,
+        caller.map(|a| a.to_string()).as_deref(),
     )
     .await
     {

@@ -114,8 +114,26 @@ pub async fn run_emulator(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses a database that holds users other than the demo's, unless forced: the demo adds
+/// users whose password it prints, which must never happen beside real ones.
+pub async fn check_only_demo_users(pool: &SqlitePool, force: bool) -> anyhow::Result<()> {
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email NOT IN ($1, $2)")
+        .bind(DEMO_USERS[0].0)
+        .bind(DEMO_USERS[1].0)
+        .fetch_one(pool)
+        .await?;
+    if others > 0 && !force {
+        anyhow::bail!(
+            "this database holds {others} user(s) besides the demo's; `gitpat demo` would add \
+             demo users with a known password beside them. Point GITPAT_DATABASE_URL at a new \
+             database, or pass --force"
+        );
+    }
+    Ok(())
+}
+
 /// Seeds the demo data and serves it.
-pub async fn run(config: &Config) -> anyhow::Result<()> {
+pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
     let emu = Emulator::default();
     let samples = provider_emulator::demo_tokens();
     for (_, t) in &samples {
@@ -124,6 +142,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let emu_addr = emu.spawn(&config.emulator_addr).await?;
     let emulator = format!("http://{emu_addr}");
     let state = crate::build_state(config).await?;
+    check_only_demo_users(&state.pool, force).await?;
     seed(&state.pool, &emulator).await?;
     seed_oauth(&state, &emu, &emulator).await?;
     state.pool.close().await;
@@ -171,5 +190,24 @@ mod tests {
         let ops_rts = store::runtimes_for_user(&pool, ops.id).await.unwrap();
         assert_eq!(ops_rts.len(), 3);
         assert!(ops_rts.iter().all(|r| r.account_name == "Globex Labs"));
+    }
+
+    #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+    async fn the_demo_refuses_a_database_with_other_users_unless_forced(pool: SqlitePool) {
+        seed(&pool, "http://127.0.0.1:1").await.unwrap();
+        check_only_demo_users(&pool, false).await.unwrap();
+        let hash = auth::hash_password("a-real-password".into()).await.unwrap();
+        store::create_user(&pool, "real@corp.example", "Real", &hash, false)
+            .await
+            .unwrap();
+        let err = check_only_demo_users(&pool, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("1 user(s) besides the demo's") && err.contains("--force"),
+            "{err}"
+        );
+        check_only_demo_users(&pool, true).await.unwrap();
     }
 }

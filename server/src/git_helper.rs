@@ -1,24 +1,38 @@
 //! `gitpat credential`: a git credential helper. Git runs it as `gitpat credential get` with
 //! `protocol=…`/`host=…` lines on stdin; it asks the runtime API for the user's token and prints
 //! `username=`/`password=` lines — nothing else on stdout, and it never writes the token to disk.
-//! Settings come from the environment or git config: GITPAT_URL / gitpat.url, GITPAT_RUNTIME_KEY /
-//! gitpat.runtimeKey, GITPAT_USER / gitpat.user.
+//! Settings come from the environment or the user's or system's git config, never a repository's
+//! own (a cloned repository must not send the runtime key elsewhere): GITPAT_URL / gitpat.url,
+//! GITPAT_RUNTIME_KEY / gitpat.runtimeKey, GITPAT_USER / gitpat.user. It answers only https
+//! requests (http only for a runtime whose own API is http), and refuses any value with CR or LF
+//! (which could smuggle lines into git's protocol).
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
-fn setting(env: &str, git_key: &str) -> Option<String> {
-    std::env::var(env)
+fn setting(env: &str, git_key: &str) -> Result<Option<String>, String> {
+    let value = std::env::var(env)
         .ok()
         .filter(|v| !v.is_empty())
         .or_else(|| {
-            let out = std::process::Command::new("git")
-                .args(["config", "--get", git_key])
-                .output()
-                .ok()?;
-            let v = String::from_utf8(out.stdout).ok()?.trim().to_string();
-            (!v.is_empty()).then_some(v)
-        })
+            ["--global", "--system"].iter().find_map(|scope| {
+                let out = std::process::Command::new("git")
+                    .args(["config", scope, "--get", git_key])
+                    .output()
+                    .ok()?;
+                let v = String::from_utf8(out.stdout).ok()?;
+                let v = v.strip_suffix('\n').unwrap_or(&v).to_string();
+                (!v.is_empty()).then_some(v)
+            })
+        });
+    match value {
+        Some(v) if has_line_break(&v) => Err(format!("{env} ({git_key}) holds a line break")),
+        v => Ok(v),
+    }
+}
+
+fn has_line_break(v: &str) -> bool {
+    v.contains(['\r', '\n'])
 }
 
 /// Reads git's `key=value` lines up to a blank line or the end.
@@ -36,6 +50,8 @@ pub fn read_request(input: impl BufRead) -> HashMap<String, String> {
 
 #[derive(serde::Deserialize)]
 struct Answer {
+    /// `https`, or `http` for a runtime whose API is plain http.
+    protocol: String,
     host: String,
     username: String,
     password: String,
@@ -49,13 +65,22 @@ pub async fn run(op: &str, input: impl BufRead) -> Result<String, String> {
         // git also sends `store` and `erase`; the tokens live in gitpat, so there is nothing to do.
         return Ok(String::new());
     }
-    let url = setting("GITPAT_URL", "gitpat.url")
-        .ok_or("set GITPAT_URL (or git config gitpat.url) to the gitpat server")?;
-    let key = setting("GITPAT_RUNTIME_KEY", "gitpat.runtimeKey").ok_or(
-        "set GITPAT_RUNTIME_KEY (or git config gitpat.runtimeKey) to the runtime's API key",
+    if request.values().any(|v| has_line_break(v)) {
+        return Err("git's request holds a line break".into());
+    }
+    let protocol = request.get("protocol").map(String::as_str).unwrap_or("");
+    if protocol != "https" && protocol != "http" {
+        return Err(format!(
+            "gitpat answers https (not '{protocol}') requests only"
+        ));
+    }
+    let url = setting("GITPAT_URL", "gitpat.url")?
+        .ok_or("set GITPAT_URL (or git config --global gitpat.url) to the gitpat server")?;
+    let key = setting("GITPAT_RUNTIME_KEY", "gitpat.runtimeKey")?.ok_or(
+        "set GITPAT_RUNTIME_KEY (or git config --global gitpat.runtimeKey) to the runtime's API key",
     )?;
-    let user = setting("GITPAT_USER", "gitpat.user")
-        .ok_or("set GITPAT_USER (or git config gitpat.user) to the user's email")?;
+    let user = setting("GITPAT_USER", "gitpat.user")?
+        .ok_or("set GITPAT_USER (or git config --global gitpat.user) to the user's email")?;
     let endpoint = format!("{}/runtime-api/v1/credential", url.trim_end_matches('/'));
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
@@ -82,6 +107,16 @@ pub async fn run(op: &str, input: impl BufRead) -> Result<String, String> {
         .json()
         .await
         .map_err(|_| "gitpat sent an unexpected answer".to_string())?;
+    // Plain http only where the runtime's own provider is plain http (a local server).
+    if protocol != answer.protocol {
+        return Err(format!(
+            "this runtime's Git provider is served over {}, not {protocol}",
+            answer.protocol
+        ));
+    }
+    if has_line_break(&answer.username) || has_line_break(&answer.password) {
+        return Err("gitpat sent a credential with a line break".into());
+    }
     if let Some(host) = request.get("host") {
         if !host.eq_ignore_ascii_case(&answer.host) {
             return Err(format!(

@@ -42,32 +42,29 @@ pub async fn require_login(
     }
 }
 
-/// Whether a state-changing request comes from our own pages: its Origin (or, failing that,
-/// Referer) must name the host it was sent to.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let source = headers
+/// Whether a state-changing request comes from our own pages: its `Origin` (or, failing that,
+/// `Referer`) must be `GITPAT_PUBLIC_URL`'s scheme, host and port. Not the request's own `Host`:
+/// a site whose name an attacker pointed at this server (DNS rebinding) sends matching `Host`
+/// and `Origin`. A loopback public URL also accepts the other loopback names on its port.
+fn same_origin(headers: &HeaderMap, public: &url::Url) -> bool {
+    let Some(source) = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok());
-    match source {
-        Some(u) => {
-            let authority = match u.port() {
-                Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
-                None => u.host_str().unwrap_or_default().to_string(),
-            };
-            authority.eq_ignore_ascii_case(host)
-        }
-        None => false,
-    }
+        .and_then(|v| url::Url::parse(v).ok())
+    else {
+        return false;
+    };
+    let loopback = |u: &url::Url| matches!(u.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+    source.scheme() == public.scheme()
+        && source.port_or_known_default() == public.port_or_known_default()
+        && (source.host_str() == public.host_str() || (loopback(public) && loopback(&source)))
 }
 
 /// Refuses cross-site (or origin-less) POSTs: the session cookie alone must not be enough.
-pub async fn check_origin(req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(req.headers()) {
+pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let reads = req.method() == Method::GET || req.method() == Method::HEAD;
+    if !reads && !same_origin(req.headers(), &state.public_url) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
@@ -116,24 +113,38 @@ mod tests {
     }
 
     #[test]
-    fn same_origin_needs_a_matching_origin_or_referer() {
-        let host = (header::HOST, "127.0.0.1:3000");
-        assert!(same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://127.0.0.1:3000")
-        ])));
-        assert!(same_origin(&headers(&[
-            host.clone(),
-            (header::REFERER, "http://127.0.0.1:3000/login")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "null")
-        ])));
-        assert!(!same_origin(&headers(&[host])));
+    fn same_origin_means_the_public_url() {
+        let public = url::Url::parse("http://127.0.0.1:3000/").unwrap();
+        let ok = |pairs: &[(header::HeaderName, &str)]| same_origin(&headers(pairs), &public);
+        assert!(ok(&[(header::ORIGIN, "http://127.0.0.1:3000")]));
+        assert!(
+            ok(&[(header::ORIGIN, "http://localhost:3000")]),
+            "loopback names"
+        );
+        assert!(ok(&[(header::REFERER, "http://127.0.0.1:3000/login")]));
+        assert!(!ok(&[(header::ORIGIN, "http://evil.example")]));
+        assert!(
+            !ok(&[(header::ORIGIN, "http://127.0.0.1:3001")]),
+            "another port"
+        );
+        assert!(
+            !ok(&[(header::ORIGIN, "https://127.0.0.1:3000")]),
+            "another scheme"
+        );
+        assert!(!ok(&[(header::ORIGIN, "null")]));
+        assert!(!ok(&[]));
+        // DNS rebinding: Host and Origin agree, but they name another site.
+        assert!(!ok(&[
+            (header::HOST, "evil.example:3000"),
+            (header::ORIGIN, "http://evil.example:3000")
+        ]));
+        let public = url::Url::parse("https://gitpat.example.com/").unwrap();
+        let h = headers(&[(header::ORIGIN, "https://gitpat.example.com")]);
+        assert!(same_origin(&h, &public));
+        let h = headers(&[(header::ORIGIN, "https://localhost")]);
+        assert!(
+            !same_origin(&h, &public),
+            "loopback only for a loopback public URL"
+        );
     }
 }

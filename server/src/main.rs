@@ -36,7 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::run_server(&Config::from_env()?, None).await?,
         #[cfg(feature = "demo")]
-        Command::Demo => server::demo::run(&Config::from_env()?).await?,
+        Command::Demo { force } => server::demo::run(&Config::from_env()?, force).await?,
         #[cfg(feature = "demo")]
         Command::Emulator => server::demo::run_emulator(&Config::from_env()?).await?,
         Command::Credential { operation } => return Ok(credential(&operation).await),

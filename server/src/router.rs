@@ -14,6 +14,7 @@ use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
 use std::sync::LazyLock;
+use tower::util::option_layer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -26,8 +27,12 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-/// Name of the session cookie.
+/// Name of the session cookie over http (development, loopback).
 pub const SESSION_COOKIE: &str = "gitpat_session";
+/// Name of the session cookie under https.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-gitpat_session";
+/// `Strict-Transport-Security` under https: a year, subdomains included.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// Sessions end after this long without a request.
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// Requests are small forms; anything larger is refused before it is read.
@@ -85,8 +90,15 @@ pub fn app(
             guards::require_login,
         ));
 
+    // Under https the cookie is `__Host-` prefixed: the browser then takes it only as Secure,
+    // for this host alone and every path, so no sibling subdomain can set or shadow it.
+    let cookie_name = if secure_cookies {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
     let sessions = SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
+        .with_name(cookie_name)
         .with_secure(secure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -123,7 +135,10 @@ pub fn app(
         .layer(Extension(throttle))
         .layer(Extension(state.trusted_proxies.clone()))
         .layer(middleware::from_fn(guards::server_fn_status))
-        .layer(middleware::from_fn(guards::check_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::check_origin,
+        ))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // Pages, server-function answers, JS and CSS. The WASM is precompressed at build time
@@ -149,6 +164,12 @@ pub fn app(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(option_layer(secure_cookies.then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            )
+        })))
         // Outermost: every request gets an id (unless its proxy gave one), a span with it that
         // every log line of the request carries, and the id back in its answer.
         .layer(PropagateRequestIdLayer::x_request_id())

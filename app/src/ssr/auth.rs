@@ -19,6 +19,19 @@ pub use crate::model::MIN_PASSWORD_LEN;
 
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
+/// The one rule for a password a user or an operator chooses (the web form and the CLI).
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "The new password must have at least {MIN_PASSWORD_LEN} characters (and at most {MAX_PASSWORD_LEN} bytes)."
+        ));
+    }
+    if password.chars().any(char::is_control) {
+        return Err("The new password must not contain control characters.".into());
+    }
+    Ok(())
+}
+
 /// Hashes with argon2id on a blocking thread: a hash takes tens of milliseconds of CPU.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
     let _turn = HASHING.acquire().await?;
@@ -162,11 +175,7 @@ pub async fn change_password(
             "The new password and its confirmation differ.".into(),
         ));
     }
-    if new.chars().count() < MIN_PASSWORD_LEN || new.len() > MAX_PASSWORD_LEN {
-        return Err(AppError::Invalid(format!(
-            "The new password must have at least {MIN_PASSWORD_LEN} characters (and at most {MAX_PASSWORD_LEN} bytes)."
-        )));
-    }
+    check_new_password(&new).map_err(AppError::Invalid)?;
     if current.len() > MAX_PASSWORD_LEN
         || !verify_password(current.clone(), user.password_hash.clone())
             .await

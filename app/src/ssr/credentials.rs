@@ -128,6 +128,9 @@ pub async fn runtime_of_key(pool: &SqlitePool, key: &str) -> sqlx::Result<Option
 #[derive(Serialize)]
 pub struct Credential {
     pub provider: ProviderKind,
+    /// How Git reaches the host: the scheme of the runtime's API URL (`https`, or `http` for a
+    /// local server).
+    pub protocol: String,
     pub host: String,
     /// The username Git should send: the Bitbucket username where one is needed, else the login.
     pub username: String,
@@ -192,8 +195,14 @@ pub async fn credential_for(
         .clone()
         .or(info.provider_login.clone())
         .unwrap_or_else(|| "git".into());
+    let protocol = if runtime.api_url.starts_with("http://") {
+        "http"
+    } else {
+        "https"
+    };
     Ok(Ok(Credential {
         provider: runtime.provider,
+        protocol: protocol.into(),
         host: runtime
             .provider
             .git_host(&runtime.api_url)
@@ -214,6 +223,7 @@ mod tests {
         assert_ne!(hash("gpk_a"), hash("gpk_b"));
         let c = Credential {
             provider: ProviderKind::Github,
+            protocol: "https".into(),
             host: "github.com".into(),
             username: "octo".into(),
             password: "ghp_secret".into(),

@@ -45,15 +45,27 @@ pub fn state() -> AppState {
 
 /// The Content-Security-Policy. Pages pass the nonce Leptos puts on its own inline scripts (the
 /// hydration bootstrap and streamed resources); every other response passes `None` and may run
-/// no inline script at all. `ws://127.0.0.1:3001` is `cargo leptos watch`'s live reload.
+/// no inline script at all.
 pub fn content_security_policy(nonce: Option<&str>) -> String {
+    // cargo-leptos sets LEPTOS_WATCH for `cargo leptos watch`, whose live reload is a websocket.
+    static WATCHED: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+    policy(nonce, *WATCHED)
+}
+
+fn policy(nonce: Option<&str>, live_reload: bool) -> String {
     let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    let reload = if live_reload {
+        " ws://127.0.0.1:3001 ws://localhost:3001"
+    } else {
+        ""
+    };
     // No `form-action`: Chromium applies it to the redirect after a form post, and "Authorize
     // Access" posts to us and is redirected on to the provider.
     format!(
         "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-         connect-src 'self' ws://127.0.0.1:3001; frame-ancestors 'none'; base-uri 'none'; \
+         connect-src 'self'{reload}; frame-ancestors 'none'; base-uri 'none'; \
          object-src 'none'"
     )
 }
@@ -67,5 +79,17 @@ pub fn set_page_csp() {
     let nonce = leptos::nonce::use_nonce();
     if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
         res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy;
+
+    #[test]
+    fn the_live_reload_websocket_is_allowed_only_under_watch() {
+        assert!(!policy(None, false).contains("ws:"));
+        assert!(policy(None, true).contains("connect-src 'self' ws://127.0.0.1:3001"));
+        assert!(policy(Some("abc"), false).contains("script-src 'self' 'nonce-abc'"));
     }
 }

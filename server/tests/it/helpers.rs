@@ -196,7 +196,7 @@ pub fn set_cookie_header(res: &Response<Body>) -> String {
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gitpat_session="))
+        .find(|v| v.starts_with("gitpat_session=") || v.starts_with("__Host-gitpat_session="))
         .unwrap_or_default()
         .to_string()
 }

@@ -116,6 +116,13 @@ impl Harness {
         out
     }
 
+    /// `gitpat admin …` that must fail; returns its stderr.
+    pub fn admin_refused(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, out, err) = self.admin_status(args, stdin);
+        assert!(!ok, "gitpat admin {args:?} succeeded: {out}");
+        err
+    }
+
     fn admin_status(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
         use std::io::Write;
         let mut full = vec!["admin"];

@@ -263,3 +263,126 @@ async fn git_uses_the_credential_helper() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("password="));
 }
+
+/// Runs `gitpat credential get` in `dir` with git's request on stdin; only the given settings
+/// in the environment, and a home of `dir`'s with no git config of the user's.
+fn helper(dir: &std::path::Path, env: &[(&str, &str)], request: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gitpat"))
+        .args(["credential", "get"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_helper_answers_https_only_and_never_reads_a_repositorys_config() {
+    let Keyed { app, seed, key, .. } = setup().await;
+    sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1")
+        .bind(seed.acme_rt)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        let with_peer = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, with_peer).await.unwrap()
+    });
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().unwrap();
+    let settings = [
+        ("GITPAT_URL", url.as_str()),
+        ("GITPAT_RUNTIME_KEY", key.as_str()),
+        ("GITPAT_USER", "dana@example.com"),
+    ];
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let ok = tokio::task::spawn_blocking({
+        let (dir, settings) = (
+            dir.path().to_path_buf(),
+            settings.map(|(k, v)| (k, v.to_string())),
+        );
+        move || {
+            let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let https = helper(&dir, &env, "protocol=https\nhost=github.com\n\n");
+            let http = helper(&dir, &env, "protocol=http\nhost=github.com\n\n");
+            let ssh = helper(&dir, &env, "protocol=ssh\nhost=github.com\n\n");
+            let mut crlf = env.clone();
+            crlf[2] = ("GITPAT_USER", "dana@example.com\rolu@example.com");
+            let injected = helper(&dir, &crlf, "protocol=https\nhost=github.com\n\n");
+            (https, http, ssh, injected)
+        }
+    })
+    .await
+    .unwrap();
+    let (https, http, ssh, injected) = ok;
+    assert!(https.status.success(), "{}", stderr(&https));
+    assert!(String::from_utf8_lossy(&https.stdout).contains(&format!("password={TOKEN}")));
+    assert!(
+        !http.status.success() && stderr(&http).contains("not http"),
+        "{}",
+        stderr(&http)
+    );
+    assert!(
+        !ssh.status.success() && stderr(&ssh).contains("https"),
+        "{}",
+        stderr(&ssh)
+    );
+    assert!(!injected.status.success() && stderr(&injected).contains("line break"));
+    for o in [&http, &ssh, &injected] {
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("password="));
+    }
+
+    // A cloned repository's own config naming another server (and a key) is ignored.
+    let repo = dir.path().join("cloned");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("HOME", dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "gitpat.url", "http://evil.invalid"]);
+    git(&["config", "gitpat.runtimeKey", key.as_str()]);
+    git(&["config", "gitpat.user", "dana@example.com"]);
+    let out = tokio::task::spawn_blocking(move || {
+        helper(&repo, &[], "protocol=https\nhost=github.com\n\n")
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("set GITPAT_URL"), "{}", stderr(&out));
+    // The reads that reached gitpat (https, and http, whose answer the helper then refused to
+    // pass on) were audited with the caller's address.
+    let addrs: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT client_addr FROM audit_events WHERE action = 'credential.read' AND detail LIKE '%outcome=ok%'",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        addrs,
+        [Some("127.0.0.1".to_string()), Some("127.0.0.1".to_string())]
+    );
+}
