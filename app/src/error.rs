@@ -16,6 +16,9 @@ pub enum AppError {
     /// Bad input: the message names the field and what is wrong with it.
     #[error("{0}")]
     Invalid(String),
+    /// Too many of these requests for now; the number is the seconds to wait.
+    #[error("Too many attempts. Please wait {0} seconds and try again.")]
+    RateLimited(u64),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     #[error("The request could not be completed: {0}")]
@@ -40,6 +43,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::ServerFn(_) => StatusCode::BAD_REQUEST,
         }

@@ -40,6 +40,8 @@ pub struct Config {
     pub emulator_addr: String,
     /// Sign-in attempts allowed per minute and email (six times as many per client address).
     pub login_attempts_per_minute: u32,
+    /// Token additions (and, apart, OAuth starts) a user may make per minute.
+    pub user_provider_calls_per_minute: u32,
     /// `GITPAT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     pub leptos_options: LeptosOptions,
@@ -110,6 +112,14 @@ impl Config {
                     anyhow::anyhow!("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE must be a positive number")
                 })?,
                 None => 10,
+            },
+            user_provider_calls_per_minute: match get("GITPAT_USER_PROVIDER_CALLS_PER_MINUTE") {
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "GITPAT_USER_PROVIDER_CALLS_PER_MINUTE must be a positive number"
+                    )
+                })?,
+                None => 30,
             },
             trusted_proxies: TrustedProxies::parse(
                 &get("GITPAT_TRUSTED_PROXIES").unwrap_or_default(),

@@ -38,6 +38,7 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         http: app::ssr::providers::http_client(),
         node: node_name().into(),
         trusted_proxies: config.trusted_proxies.clone(),
+        user_provider_calls: config.user_provider_calls_per_minute,
     })
 }
 

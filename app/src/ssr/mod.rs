@@ -36,6 +36,10 @@ pub struct AppState {
     /// Whose `X-Forwarded-For` gives the client's address.
     #[from_ref(skip)]
     pub trusted_proxies: request::TrustedProxies,
+    /// Token additions (and, apart, OAuth starts) a user may make per minute: each asks a
+    /// provider (`GITPAT_USER_PROVIDER_CALLS_PER_MINUTE`).
+    #[from_ref(skip)]
+    pub user_provider_calls: u32,
 }
 
 /// The state inside a server function; panics only if the router was built without it.

@@ -103,6 +103,7 @@ impl Harness {
             // No background re-validation writes during a run.
             .env("GITPAT_REVALIDATE_EVERY", "1h")
             .env("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
+            .env("GITPAT_USER_PROVIDER_CALLS_PER_MINUTE", "100000")
             .env("RUST_LOG", "warn")
             .current_dir(self.dir.path())
             .args(args);

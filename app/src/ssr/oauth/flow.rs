@@ -34,6 +34,8 @@ pub async fn start(
                 "No such GitOps Runtime, or you are not a member of its account.".into(),
             )
         })?;
+    // Each start sends the user to a provider, and its callback asks that provider twice.
+    store::rate_limits::per_user(&st.pool, "oauth-start", user_id, st.user_provider_calls).await?;
     let app = app_for(st, runtime.account_id, runtime.provider)
         .await?
         .ok_or_else(|| {

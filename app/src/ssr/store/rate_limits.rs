@@ -37,6 +37,20 @@ pub async fn hit(pool: &SqlitePool, key: &str, per_minute: u32) -> sqlx::Result<
     Ok(Err(((wait_ms + 999) / 1000).max(1) as u64))
 }
 
+/// Counts one request of a user's that makes a provider call (`what`: adding a token, starting an
+/// OAuth flow), so that no one account can make gitpat hammer a provider.
+pub async fn per_user(
+    pool: &SqlitePool,
+    what: &str,
+    user_id: i64,
+    per_minute: u32,
+) -> Result<(), crate::error::AppError> {
+    match hit(pool, &format!("{what}/user/{user_id}"), per_minute).await? {
+        Ok(()) => Ok(()),
+        Err(wait) => Err(crate::error::AppError::RateLimited(wait)),
+    }
+}
+
 /// Forgets keys that are fully replenished; returns how many.
 pub async fn prune(pool: &SqlitePool) -> sqlx::Result<u64> {
     let r = sqlx::query("DELETE FROM rate_limits WHERE tat < $1")

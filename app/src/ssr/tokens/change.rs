@@ -21,6 +21,8 @@ pub async fn add_pat(
     let runtime = store::runtime_for_user(&st.pool, user_id, req.runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
+    // Each attempt asks a provider.
+    store::rate_limits::per_user(&st.pool, "add-token", user_id, st.user_provider_calls).await?;
     let token = check_token_input(req.token.expose()).map_err(AppError::Invalid)?;
     let token = Secret::new(token);
     let username = if runtime.provider.needs_username() {

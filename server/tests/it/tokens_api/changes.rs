@@ -259,3 +259,31 @@ async fn hide_notifications_is_per_user_and_runtime() {
         .unwrap();
     assert!(olu_rows.iter().all(|r| !r.notifications_hidden));
 }
+
+#[tokio::test]
+async fn adding_tokens_is_rate_limited_per_user_as_each_try_asks_a_provider() {
+    let Fixture {
+        app,
+        seed,
+        emu: _emu,
+        dana,
+        olu,
+        ..
+    } = setup().await;
+    let limit = app.state.user_provider_calls as usize;
+    for i in 0..limit {
+        let (status, body) = add(&app, &dana, seed.acme_rt, NOSCOPE).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "try {i}: {body}");
+    }
+    let (status, body) = add(&app, &dana, seed.acme_rt, GOOD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.contains("RateLimited"), "{body}");
+    assert_eq!(
+        token_count(&app).await,
+        0,
+        "nothing was stored, no provider asked"
+    );
+    // Someone else is not held up.
+    let (status, body) = add(&app, &olu, seed.globex_rt, GL).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
