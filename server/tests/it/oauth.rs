@@ -448,3 +448,66 @@ async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
         .unwrap();
     assert_eq!(row.status, app::model::TokenStatus::Valid);
 }
+
+/// Sets Acme's GitHub app again, as an admin editing it would (its version changes).
+async fn change_github_app(env: &Env, client_id: &str) {
+    let settings = OAuthAppInput {
+        provider: ProviderKind::Github,
+        client_id: client_id.into(),
+        client_secret: Secret::new(format!("{client_id}-secret")),
+        authorize_url: format!("{}/github-web/login/oauth/authorize", env.emu_url),
+        token_url: format!("{}/github-web/login/oauth/access_token", env.emu_url),
+        scopes: "repo".into(),
+        expiry_days: None,
+    }
+    .parse()
+    .unwrap();
+    oauth::set_app(&env.app.state, env.seed.acme, &settings, Actor::OPERATOR)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_flow_ends_when_its_oauth_app_changes_or_is_replaced_meanwhile() {
+    let env = setup("repo", None).await;
+    let tokens_stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM git_tokens")
+            .fetch_one(&env.app.state.pool)
+            .await
+            .unwrap()
+    };
+    // Changed (even to the same client) between the start and the callback.
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let back = decide(&url, "authorize").await;
+    change_github_app(&env, "gh-app").await;
+    let page = callback(&env, &env.dana, &back).await;
+    assert!(
+        page.contains("was changed while you were authorizing"),
+        "{page}"
+    );
+    assert_eq!(tokens_stored().await, 0);
+    // Removed and set up again: another app, though its settings look alike.
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let back = decide(&url, "authorize").await;
+    oauth::remove_app(
+        &env.app.state.pool,
+        env.seed.acme,
+        ProviderKind::Github,
+        Actor::OPERATOR,
+    )
+    .await
+    .unwrap();
+    change_github_app(&env, "gh-app").await;
+    let page = callback(&env, &env.dana, &back).await;
+    assert!(
+        page.contains("was changed while you were authorizing"),
+        "{page}"
+    );
+    assert_eq!(tokens_stored().await, 0);
+    // Left alone, the flow finishes.
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let back = decide(&url, "authorize").await;
+    let page = callback(&env, &env.dana, &back).await;
+    assert!(page.contains("authorized with GitHub"), "{page}");
+    assert_eq!(tokens_stored().await, 1);
+}

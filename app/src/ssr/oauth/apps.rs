@@ -112,7 +112,8 @@ pub async fn set_app(
          ON CONFLICT (account_id, provider) DO UPDATE SET client_id = excluded.client_id,
              secret_key_id = excluded.secret_key_id, secret_ciphertext = excluded.secret_ciphertext,
              authorize_url = excluded.authorize_url, token_url = excluded.token_url,
-             scopes = excluded.scopes, expiry_days = excluded.expiry_days, updated_at = excluded.updated_at",
+             scopes = excluded.scopes, expiry_days = excluded.expiry_days, updated_at = excluded.updated_at,
+             version = oauth_apps.version + 1",
     )
     .bind(account_id)
     .bind(provider)
@@ -175,6 +176,8 @@ pub async fn remove_app(
 
 #[derive(FromRow)]
 struct AppRecord {
+    id: i64,
+    version: i64,
     account_id: i64,
     account_name: String,
     provider: ProviderKind,
@@ -188,7 +191,7 @@ struct AppRecord {
 }
 
 const APP_SELECT: &str =
-    "SELECT o.account_id, a.name AS account_name, o.provider, o.client_id, o.secret_key_id,
+    "SELECT o.id, o.version, o.account_id, a.name AS account_name, o.provider, o.client_id, o.secret_key_id,
         o.secret_ciphertext, o.authorize_url, o.token_url, o.scopes, o.expiry_days
      FROM oauth_apps o JOIN accounts a ON a.id = o.account_id";
 
@@ -235,6 +238,8 @@ pub async fn app_for(
         &secret_aad(account_id, provider),
     )?;
     Ok(Some(OAuthApp {
+        id: r.id,
+        version: r.version,
         account_id: r.account_id,
         provider,
         client_id: r.client_id,

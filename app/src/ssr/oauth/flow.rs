@@ -18,6 +18,11 @@ struct Flow {
     user_id: i64,
     runtime_id: i64,
     started_at: i64,
+    /// The OAuth app it started with (flows kept from before this was recorded match none).
+    #[serde(default)]
+    app_id: i64,
+    #[serde(default)]
+    app_version: i64,
 }
 
 /// Starts authorizing a runtime: returns the provider's authorize URL to send the user to.
@@ -57,6 +62,8 @@ pub async fn start(
         user_id,
         runtime_id,
         started_at: Utc::now().timestamp(),
+        app_id: app.id,
+        app_version: app.version,
     };
     session
         .insert(FLOW_KEY, flow)
@@ -127,6 +134,13 @@ pub async fn callback(
         .ok_or_else(|| {
             AppError::Invalid("The OAuth app was removed meanwhile. No token was stored.".into())
         })?;
+    // The code is exchanged only with the app it was issued for, as it was then.
+    if (app.id, app.version) != (flow.app_id, flow.app_version) {
+        return Err(AppError::Invalid(
+            "The OAuth app was changed while you were authorizing. No token was stored; start again."
+                .into(),
+        ));
+    }
     let client = client(&app, &redirect_uri(&st.public_url))?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))

@@ -29,6 +29,9 @@ pub const CALLBACK_PATH: &str = "oauth/callback";
 
 /// An OAuth app with its decrypted secret: server-only, never serialized.
 pub struct OAuthApp {
+    /// Its row and that row's version: a flow keeps both, and finishes only with the same.
+    pub id: i64,
+    pub version: i64,
     pub account_id: i64,
     pub provider: ProviderKind,
     pub client_id: String,
