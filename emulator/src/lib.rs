@@ -47,6 +47,10 @@ pub struct FakeToken {
     pub fail_status: Option<u16>,
     /// Answer 200 with a body that is not the documented JSON.
     pub garbage: bool,
+    /// GitHub: answer 403 with this message (as for a token an organisation's policy refuses).
+    pub refusal: Option<String>,
+    /// GitHub: a `bio` this long in the user object, for answers of any size.
+    pub bio_bytes: usize,
 }
 
 /// An OAuth app registered at the emulated provider.

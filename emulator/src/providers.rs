@@ -25,11 +25,17 @@ pub(crate) async fn github_user(State(emu): State<Emulator>, headers: HeaderMap)
     if t.revoked || expired(&t) {
         return unauthorized();
     }
+    if let Some(message) = &t.refusal {
+        let body =
+            json!({ "message": message, "documentation_url": "https://docs.github.com/rest" });
+        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+    }
     let mut res = Json(json!({
         "login": t.login,
         "id": 1000 + t.login.len(),
         "type": "User",
         "name": t.login,
+        "bio": "b".repeat(t.bio_bytes),
     }))
     .into_response();
     let h = res.headers_mut();

@@ -306,3 +306,53 @@ async fn bitbucket_server_checks_the_username() {
         ProviderError::Rejected { .. }
     ));
 }
+
+#[tokio::test]
+async fn provider_answers_are_read_up_to_a_cap_and_their_words_shown_clean_and_short() {
+    let emu = Emulator::default();
+    let repo = vec!["repo".to_string()];
+    for (token, bio_bytes, refusal) in [
+        ("ghp_large", 10_000, None),
+        ("ghp_huge", 70_000, None),
+        (
+            "ghp_wordy",
+            0,
+            Some(format!(
+                "Denied\u{1b}[31m by\r\npolicy {}",
+                "x".repeat(1000)
+            )),
+        ),
+    ] {
+        emu.register(FakeToken {
+            token: token.into(),
+            login: "octo".into(),
+            scopes: repo.clone(),
+            bio_bytes,
+            refusal,
+            ..Default::default()
+        });
+    }
+    let addr = emu.spawn("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{addr}/github");
+    let http = providers::http_client();
+    let check = |token: &'static str| {
+        let (http, api) = (http.clone(), api.clone());
+        async move {
+            providers::validate(&http, ProviderKind::Github, &api, None, &Secret::new(token)).await
+        }
+    };
+    assert!(check("ghp_large").await.is_ok(), "10 KB is an answer");
+    let err = check("ghp_huge").await.unwrap_err();
+    assert!(
+        err.is_unreachable() && err.to_string().contains("answer too long"),
+        "{err}"
+    );
+    match check("ghp_wordy").await.unwrap_err() {
+        ProviderError::Rejected { reason, .. } => {
+            assert!(!reason.chars().any(char::is_control), "{reason:?}");
+            assert!(reason.starts_with("Denied[31m by"), "{reason:?}");
+            assert!(reason.chars().count() <= 201, "{}", reason.len());
+        }
+        other => panic!("{other:?}"),
+    }
+}

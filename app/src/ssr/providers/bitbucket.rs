@@ -88,7 +88,7 @@ async fn check_cloud_user(
         .and_then(|v| v.to_str().ok())
         .map(parse_scope_header)
         .unwrap_or_default();
-    let user: User = res.json().await.map_err(|e| transport(name, e))?;
+    let user: User = super::json(name, res).await?;
     let missing = missing_scopes(&scopes);
     if !missing.is_empty() {
         return Err(ProviderError::MissingScopes {

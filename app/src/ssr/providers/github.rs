@@ -60,8 +60,7 @@ pub async fn validate(
         {
             return Err(ProviderError::RateLimited { provider: name });
         }
-        let reason = res
-            .json::<ErrorBody>()
+        let reason = super::json::<ErrorBody>(name, res)
             .await
             .ok()
             .and_then(|b| b.message)
@@ -78,7 +77,7 @@ pub async fn validate(
         .get("github-authentication-token-expiration")
         .and_then(|v| v.to_str().ok())
         .and_then(parse_expiration);
-    let user: User = res.json().await.map_err(|e| transport(name, e))?;
+    let user: User = super::json(name, res).await?;
     let fine_grained = token.expose().starts_with("github_pat_");
     match (&scopes, fine_grained) {
         (Some(s), _) if !s.iter().any(|x| x == REQUIRED) => {

@@ -61,7 +61,7 @@ async fn get<T: for<'de> Deserialize<'de>>(
         .map_err(|e| transport(name, e))?;
     let status = res.status();
     if !status.is_success() {
-        let body = res.json::<ErrorBody>().await.ok();
+        let body = super::json::<ErrorBody>(name, res).await.ok();
         let reason = body
             .and_then(|b| b.error_description.or(b.message))
             .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
@@ -71,7 +71,7 @@ async fn get<T: for<'de> Deserialize<'de>>(
         }
         return Err(status_error(name, status, reason));
     }
-    res.json().await.map_err(|e| transport(name, e))
+    super::json(name, res).await
 }
 
 pub async fn validate(
@@ -150,7 +150,7 @@ pub async fn validate_oauth(
             format!("HTTP {}", status.as_u16()),
         ));
     }
-    let user: User = res.json().await.map_err(|e| transport(name, e))?;
+    let user: User = super::json(name, res).await?;
     Ok(Identity {
         login: user.username,
         scopes: Some(granted.to_vec()),

@@ -198,12 +198,55 @@ pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderEr
     ProviderError::Unreachable { provider, reason }
 }
 
+/// The longest provider answer read: nothing gitpat asks for comes near it.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Reads a provider's JSON answer, at most [`MAX_ANSWER_BYTES`] of it: a longer or unreadable
+/// answer says nothing about the token (unreachable).
+pub(crate) async fn json<T: serde::de::DeserializeOwned>(
+    provider: &'static str,
+    mut res: reqwest::Response,
+) -> Result<T, ProviderError> {
+    let unexpected = |reason: &str| ProviderError::Unreachable {
+        provider,
+        reason: reason.into(),
+    };
+    if res
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(unexpected("answer too long"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| transport(provider, e))? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(unexpected("answer too long"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|_| unexpected("unexpected answer"))
+}
+
+/// The most of a provider's own words shown to a user.
+const SHOWN_CHARS: usize = 200;
+
+/// A provider's text as a user may see it: control characters dropped, cut at
+/// [`SHOWN_CHARS`] characters.
+pub(crate) fn shown(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    match clean.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &clean[..cut]),
+        None => clean,
+    }
+}
+
 /// Maps a non-success status: 401/403 reject, 5xx/429 and anything else unexpected is unreachable.
 pub(crate) fn status_error(
     provider: &'static str,
     status: reqwest::StatusCode,
     reason: String,
 ) -> ProviderError {
+    let reason = shown(&reason);
     match status.as_u16() {
         401 | 403 => ProviderError::Rejected { provider, reason },
         429 => ProviderError::RateLimited { provider },
