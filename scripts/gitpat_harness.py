@@ -153,6 +153,8 @@ class Harness:
             LEPTOS_SITE_ROOT=str(self.site_root or self.tmp / "site"),
             GITPAT_REVALIDATE_EVERY="1h",  # no background re-validation writes during a run
             GITPAT_LOGIN_ATTEMPTS_PER_MINUTE="100000",
+            GITPAT_USER_PROVIDER_CALLS_PER_MINUTE="100000",
+            GITPAT_ALLOW_PRIVATE_NETWORKS="127.0.0.0/8",  # the emulator
             RUST_LOG="warn",
         )
         env.update(extra)

@@ -79,7 +79,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 provider,
                 api_url: api_url.as_ref().map(url::Url::as_str),
             };
-            let added = account_admin::add_runtime(pool, account_id, input, Actor::OPERATOR)
+            let added = account_admin::add_runtime(st, account_id, input, Actor::OPERATOR)
                 .await
                 .with_context(|| format!("runtime {name} was not added"))?;
             Ok(format!(

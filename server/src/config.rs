@@ -1,6 +1,7 @@
 //! Configuration from the environment (and `.env`), with the documented defaults.
 
 use app::ssr::crypto::{self, Keyring};
+use app::ssr::outbound::Outbound;
 use app::ssr::request::TrustedProxies;
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -42,6 +43,8 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Token additions (and, apart, OAuth starts) a user may make per minute.
     pub user_provider_calls_per_minute: u32,
+    /// `GITPAT_ALLOW_PRIVATE_NETWORKS`: private networks provider calls may go to after all.
+    pub outbound: Outbound,
     /// `GITPAT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     pub leptos_options: LeptosOptions,
@@ -121,6 +124,8 @@ impl Config {
                 })?,
                 None => 30,
             },
+            outbound: Outbound::parse(&get("GITPAT_ALLOW_PRIVATE_NETWORKS").unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("GITPAT_ALLOW_PRIVATE_NETWORKS: {e}"))?,
             trusted_proxies: TrustedProxies::parse(
                 &get("GITPAT_TRUSTED_PROXIES").unwrap_or_default(),
             )

@@ -140,6 +140,10 @@ pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
         emu.register(t.clone());
     }
     let emu_addr = emu.spawn(&config.emulator_addr).await?;
+    // The demo's runtimes live at its own emulator, on loopback.
+    let mut config = config.clone();
+    config.outbound = config.outbound.also(emu_addr.ip());
+    let config = &config;
     let emulator = format!("http://{emu_addr}");
     let state = crate::build_state(config).await?;
     check_only_demo_users(&state.pool, force).await?;

@@ -35,10 +35,11 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         reads,
         public_url: config.public_url.clone(),
         keys: Arc::new(keys),
-        http: app::ssr::providers::http_client(),
+        http: app::ssr::providers::http_client(&config.outbound),
         node: node_name().into(),
         trusted_proxies: config.trusted_proxies.clone(),
         user_provider_calls: config.user_provider_calls_per_minute,
+        outbound: config.outbound.clone(),
     })
 }
 

@@ -135,7 +135,7 @@ pub async fn add_runtime(
         };
         let addr = request::client_addr().await;
         let by = Actor::user(user.id, addr.as_deref());
-        let added = account_admin::add_runtime(&st.pool, account_id, input, by).await?;
+        let added = account_admin::add_runtime(&st, account_id, input, by).await?;
         Ok(added.name)
     }
     .await;

@@ -87,7 +87,7 @@ pub struct AddedRuntime {
 
 /// Checks and adds a runtime to an account; it commits with its audit event.
 pub async fn add_runtime(
-    pool: &SqlitePool,
+    st: &AppState,
     account_id: i64,
     input: RuntimeInput<'_>,
     by: Actor<'_>,
@@ -111,7 +111,11 @@ pub async fn add_runtime(
             })?
             .to_string(),
     };
-    let mut tx = pool.begin().await?;
+    st.outbound
+        .check_url("API URL", &api_url)
+        .await
+        .map_err(AppError::Invalid)?;
+    let mut tx = st.pool.begin().await?;
     let id = store::create_runtime(&mut *tx, account_id, name, kind, &api_url)
         .await
         .map_err(|e| match e {

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod flash;
 pub mod oauth;
+pub mod outbound;
 pub mod providers;
 pub mod request;
 pub mod store;
@@ -40,6 +41,9 @@ pub struct AppState {
     /// provider (`GITPAT_USER_PROVIDER_CALLS_PER_MINUTE`).
     #[from_ref(skip)]
     pub user_provider_calls: u32,
+    /// Where provider calls may go (`GITPAT_ALLOW_PRIVATE_NETWORKS`).
+    #[from_ref(skip)]
+    pub outbound: outbound::Outbound,
 }
 
 /// The state inside a server function; panics only if the router was built without it.

@@ -43,6 +43,11 @@ fn config_in(dir: &std::path::Path) -> Config {
             dir.join("master.key").display().to_string(),
         ),
         ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
+        // The emulator listens on loopback.
+        (
+            "GITPAT_ALLOW_PRIVATE_NETWORKS",
+            "127.0.0.0/8, ::1".to_string(),
+        ),
     ];
     Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap()
 }

@@ -19,6 +19,7 @@ mod jobs;
 mod load;
 mod memory;
 mod oauth;
+mod outbound;
 mod providers;
 
 mod router_auth;

@@ -104,6 +104,7 @@ impl Harness {
             .env("GITPAT_REVALIDATE_EVERY", "1h")
             .env("GITPAT_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
             .env("GITPAT_USER_PROVIDER_CALLS_PER_MINUTE", "100000")
+            .env("GITPAT_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8")
             .env("RUST_LOG", "warn")
             .current_dir(self.dir.path())
             .args(args);

@@ -128,7 +128,7 @@ async fn check(
     user: Option<&str>,
     token: &str,
 ) -> Result<providers::Identity, ProviderError> {
-    let http = providers::http_client();
+    let http = providers::http_client(&app::ssr::outbound::Outbound::parse("127.0.0.0/8").unwrap());
     providers::validate(
         &http,
         kind,
@@ -334,7 +334,7 @@ async fn provider_answers_are_read_up_to_a_cap_and_their_words_shown_clean_and_s
     }
     let addr = emu.spawn("127.0.0.1:0").await.unwrap();
     let api = format!("http://{addr}/github");
-    let http = providers::http_client();
+    let http = providers::http_client(&app::ssr::outbound::Outbound::parse("127.0.0.0/8").unwrap());
     let check = |token: &'static str| {
         let (http, api) = (http.clone(), api.clone());
         async move {

@@ -100,6 +100,12 @@ pub async fn set_app(
         tracing::error!(error = %e, "saving an OAuth app failed");
         "The OAuth app could not be saved.".to_string()
     };
+    for (what, url) in [
+        ("authorize URL", &app.authorize_url),
+        ("token URL", &app.token_url),
+    ] {
+        st.outbound.check_url(what, url).await?;
+    }
     let mut tx = st.pool.begin().await.map_err(failed)?;
     let provider = app.provider;
     let sealed = st

@@ -61,9 +61,12 @@ impl ProviderError {
     }
 }
 
-/// A client with the timeouts every provider call uses.
-pub fn http_client() -> reqwest::Client {
+/// A client with the timeouts every provider call uses, resolving names only to addresses
+/// `outbound` permits.
+pub fn http_client(outbound: &super::outbound::Outbound) -> reqwest::Client {
+    let resolver = super::outbound::GuardedResolver(outbound.clone());
     reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(resolver))
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(3))
         .user_agent(concat!("gitpat/", env!("CARGO_PKG_VERSION")))
