@@ -1,7 +1,7 @@
 //! The Admin area's domain: what an account admin may see and change in their accounts.
 
 use super::store::{self, Actor, StoreError, UserRecord};
-use super::{auth, AppState};
+use super::{auth, outbound, AppState};
 use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView};
@@ -27,23 +27,11 @@ pub async fn require_runtime_admin(
     Ok((user, rt, st))
 }
 
-/// The one rule for an API URL an admin gives (Admin area and CLI): http(s), a host, no query or
-/// fragment (which would let it replace the endpoint paths gitpat appends). Returned without a
-/// trailing slash.
+/// A runtime's API URL as an admin gives it (Admin area and CLI), by the one rule for URLs
+/// gitpat calls ([`outbound::check_url`]); returned without a trailing slash.
 pub fn check_api_url(raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    let url = url::Url::parse(raw).map_err(|_| format!("The API URL '{raw}' is not a URL."))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!(
-            "The API URL '{raw}' must be an http(s) URL with a host."
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "The API URL '{raw}' must not have a query or fragment."
-        ));
-    }
-    Ok(raw.trim_end_matches('/').to_string())
+    outbound::check_url("API URL", raw)?;
+    Ok(raw.trim().trim_end_matches('/').to_string())
 }
 
 /// Adds a user to an account or changes their role there, with its audit event.

@@ -9,6 +9,25 @@ use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+/// The one rule for the form of a URL gitpat calls (a runtime's API, an OAuth app's endpoints;
+/// web and CLI alike): http(s), a host, and no query or fragment, which would let it replace the
+/// paths and parameters gitpat adds. `what` names the URL in the message.
+pub fn check_url(what: &str, raw: &str) -> Result<url::Url, String> {
+    let raw = raw.trim();
+    let url = url::Url::parse(raw).map_err(|_| format!("The {what} '{raw}' is not a URL."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "The {what} '{raw}' must be an http(s) URL with a host."
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "The {what} '{raw}' must not have a query or fragment."
+        ));
+    }
+    Ok(url)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Outbound {
     allowed: Arc<[IpNet]>,

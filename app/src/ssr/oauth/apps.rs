@@ -10,11 +10,7 @@ use chrono::Utc;
 use sqlx::{FromRow, SqlitePool};
 
 fn check_url(what: &str, u: &str) -> Result<String, String> {
-    let url = url::Url::parse(u.trim()).map_err(|_| format!("The {what} is not a URL."))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("The {what} must be an http(s) URL."));
-    }
-    Ok(url.to_string())
+    crate::ssr::outbound::check_url(what, u).map(|url| url.to_string())
 }
 
 /// An OAuth app as an admin typed it, from the Admin area or the CLI.
@@ -318,6 +314,19 @@ mod tests {
         ))
         .contains("authorize URL"));
         assert!(refused(input(Github, "id", "s", a, "nope", "repo", None)).contains("token URL"));
+        assert!(
+            refused(input(
+                Github,
+                "id",
+                "s",
+                "https://a/x?client_id=evil",
+                t,
+                "repo",
+                None
+            ))
+            .contains("query or fragment"),
+            "one URL rule for the web and the CLI"
+        );
         assert!(refused(input(Github, "id", "s", a, t, " ", None)).contains("scope"));
         assert!(refused(input(Github, "id", "s", a, t, "repo", Some(0))).contains("expiry"));
         assert!(
