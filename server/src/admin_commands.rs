@@ -134,6 +134,17 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             crate::seed::seed(st, &plan).await
         }
         AdminCommand::Verify => crate::seed::verify(st).await,
+        AdminCommand::Rekey => {
+            let report = app::ssr::rekey::rekey(st, |line| eprintln!("{line}")).await?;
+            Ok(format!(
+                "re-sealed under key {}: {} tokens, {} refresh tokens, {} client secrets; \
+                 earlier keys can now be removed from GITPAT_PREVIOUS_KEYS",
+                st.keys.current_id(),
+                report.tokens,
+                report.refresh_tokens,
+                report.client_secrets
+            ))
+        }
         AdminCommand::Runtime(RuntimeCommand::Key(cmd)) => {
             let (account, runtime) = match &cmd {
                 KeyCommand::Create { account, runtime }

@@ -73,6 +73,9 @@ pub enum AdminCommand {
     /// Check the database's integrity and that every stored token decrypts; prints a SHA-256
     /// per token, never the token.
     Verify,
+    /// Seal every token, refresh token and OAuth client secret under the current master key
+    /// again, in batches (run it again to resume); then GITPAT_PREVIOUS_KEYS can go.
+    Rekey,
 }
 
 #[derive(Debug, Subcommand)]

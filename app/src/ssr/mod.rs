@@ -9,6 +9,7 @@ pub mod flash;
 pub mod oauth;
 pub mod outbound;
 pub mod providers;
+pub mod rekey;
 pub mod request;
 pub mod store;
 pub mod tokens;

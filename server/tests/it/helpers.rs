@@ -33,7 +33,12 @@ pub struct Seed {
 
 /// The configuration of a test node whose files are in `dir`.
 fn config_in(dir: &std::path::Path) -> Config {
-    let env = [
+    config_with(dir, &[])
+}
+
+/// The same, with `extra` settings on top (the master key, say).
+pub fn config_with(dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
+    let mut env = vec![
         (
             "GITPAT_DATABASE_URL",
             format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
@@ -49,6 +54,12 @@ fn config_in(dir: &std::path::Path) -> Config {
             "127.0.0.0/8, ::1".to_string(),
         ),
     ];
+    // First match wins: the extra settings go first.
+    let env: Vec<(&str, String)> = extra
+        .iter()
+        .map(|(k, v)| (*k, v.to_string()))
+        .chain(env.drain(..))
+        .collect();
     Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap()
 }
 

@@ -21,6 +21,7 @@ mod memory;
 mod oauth;
 mod outbound;
 mod providers;
+mod rekey;
 
 mod router_auth;
 mod runtime_api;

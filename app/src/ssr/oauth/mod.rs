@@ -42,7 +42,7 @@ pub struct OAuthApp {
     pub expiry_days: Option<i64>,
 }
 
-fn secret_aad(account_id: i64, provider: ProviderKind) -> String {
+pub(crate) fn secret_aad(account_id: i64, provider: ProviderKind) -> String {
     format!("gitpat/oauth-app/account={account_id}/provider={provider}")
 }
 

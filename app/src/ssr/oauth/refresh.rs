@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use oauth2::RefreshToken;
 use sqlx::FromRow;
 
-fn refresh_aad(user_id: i64, runtime_id: i64) -> String {
+pub(crate) fn refresh_aad(user_id: i64, runtime_id: i64) -> String {
     format!("gitpat/refresh/user={user_id}/runtime={runtime_id}")
 }
 
