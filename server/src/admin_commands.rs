@@ -51,6 +51,42 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 "password of {email} set; their sessions have ended"
             ))
         }
+        AdminCommand::User(UserCommand::Disable { email }) => {
+            let user = store::user_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            account_admin::set_user_disabled(pool, user.id, true, Actor::OPERATOR).await?;
+            Ok(format!(
+                "{email} disabled: their sessions have ended, sign-in and credentials are refused"
+            ))
+        }
+        AdminCommand::User(UserCommand::Enable { email }) => {
+            let user = store::user_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            account_admin::set_user_disabled(pool, user.id, false, Actor::OPERATOR).await?;
+            Ok(format!("{email} enabled again"))
+        }
+        AdminCommand::Member(MemberCommand::Remove { account, email }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let user = store::user_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            if !account_admin::remove_member(pool, account_id, user.id, Actor::OPERATOR).await? {
+                bail!("{email} is not a member of {account}");
+            }
+            Ok(format!(
+                "{email} removed from {account}, with their tokens for its runtimes"
+            ))
+        }
+        AdminCommand::Runtime(RuntimeCommand::Remove { account, name }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let runtime_id = store::runtime_id_by_name(pool, account_id, &name).await?;
+            account_admin::remove_runtime(pool, runtime_id, Actor::OPERATOR).await?;
+            Ok(format!(
+                "runtime {name} removed from {account}, with its tokens and API keys"
+            ))
+        }
         AdminCommand::Account(AccountCommand::Add { name }) => {
             let id = store::create_account(pool, &name).await?;
             Ok(format!("account {name} added (id {id})"))

@@ -118,6 +118,16 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Disable a user: every session ends, sign-in is refused, runtimes get no credential.
+    Disable {
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +150,13 @@ pub enum MemberCommand {
         #[arg(long, default_value = "member", value_parser = parse_role)]
         role: Role,
     },
+    /// Remove a user from an account, with their tokens for its runtimes.
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +175,13 @@ pub enum RuntimeCommand {
         /// The provider's REST base, e.g. https://github.example.com/api/v3 (required for self-hosted kinds).
         #[arg(long, value_parser = parse_api_url)]
         api_url: Option<url::Url>,
+    },
+    /// Remove a runtime, with its tokens, API keys and notification settings.
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_name)]
+        name: String,
     },
 }
 

@@ -142,7 +142,9 @@ pub async fn add_runtime(
     request::finish(result, |n| crate::model::notice::runtime_added(n), ADMIN).await
 }
 
-/// Adds an existing user to an account (or changes their role).
+/// Adds a user to an account (or changes their role). The answer is the same whether or not
+/// the email has a gitpat account, so the form tells no one who is registered: a user who
+/// exists is added, and nothing happens for one who does not.
 #[server(endpoint = "admin/add_member")]
 pub async fn add_member(account_id: i64, email: String, role: String) -> Result<String, AppError> {
     use crate::ssr::store::{self, Actor};
@@ -150,18 +152,56 @@ pub async fn add_member(account_id: i64, email: String, role: String) -> Result<
     let result = async {
         let (user, st) = account_admin::require_admin(account_id).await?;
         let role: crate::model::Role = role.parse().map_err(AppError::Invalid)?;
-        let member = store::user_by_email(&st.pool, email.trim())
-            .await?
-            .ok_or_else(|| {
-                AppError::Invalid(format!("There is no user with the email {}.", email.trim()))
-            })?;
-        let addr = request::client_addr().await;
-        let by = Actor::user(user.id, addr.as_deref());
-        account_admin::set_member(&st.pool, account_id, member.id, role, by).await?;
-        Ok(member.email)
+        let email = email.trim().to_string();
+        if email.is_empty() || email.len() > 254 {
+            return Err(AppError::Invalid("Give the member's email.".into()));
+        }
+        if let Some(member) = store::user_by_email(&st.pool, &email).await? {
+            let addr = request::client_addr().await;
+            let by = Actor::user(user.id, addr.as_deref());
+            account_admin::set_member(&st.pool, account_id, member.id, role, by).await?;
+        }
+        Ok(email)
     }
     .await;
     request::finish(result, |e| crate::model::notice::member_added(e), ADMIN).await
+}
+
+/// Removes a member from an account, with their tokens for its runtimes.
+#[server(endpoint = "admin/remove_member")]
+pub async fn remove_member(account_id: i64, email: String) -> Result<String, AppError> {
+    use crate::ssr::store::{self, Actor};
+    use crate::ssr::{account_admin, request};
+    let result = async {
+        let (user, st) = account_admin::require_admin(account_id).await?;
+        let not_member = || AppError::NotFound("There is no such member.".into());
+        let member = store::user_by_email(&st.pool, email.trim())
+            .await?
+            .ok_or_else(not_member)?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        if !account_admin::remove_member(&st.pool, account_id, member.id, by).await? {
+            return Err(not_member());
+        }
+        Ok(member.email)
+    }
+    .await;
+    request::finish(result, |e| crate::model::notice::member_removed(e), ADMIN).await
+}
+
+/// Removes a runtime, with its tokens, API keys and notification settings.
+#[server(endpoint = "admin/remove_runtime")]
+pub async fn remove_runtime(runtime_id: i64) -> Result<String, AppError> {
+    use crate::ssr::store::Actor;
+    use crate::ssr::{account_admin, request};
+    let result = async {
+        let (user, rt, st) = account_admin::require_runtime_admin(runtime_id).await?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        account_admin::remove_runtime(&st.pool, rt.id, by).await
+    }
+    .await;
+    request::finish(result, |n| crate::model::notice::runtime_removed(n), ADMIN).await
 }
 
 /// Creates an API key for a runtime and returns it: the only time it is shown.

@@ -114,6 +114,18 @@ pub enum AuditAction {
     #[serde(rename = "admin.runtime_key.revoke")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime_key.revoke"))]
     RuntimeKeyRevoke,
+    #[serde(rename = "admin.member.remove")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.member.remove"))]
+    MemberRemove,
+    #[serde(rename = "admin.runtime.remove")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime.remove"))]
+    RuntimeRemove,
+    #[serde(rename = "user.disable")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "user.disable"))]
+    UserDisable,
+    #[serde(rename = "user.enable")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "user.enable"))]
+    UserEnable,
 }
 
 impl AuditAction {
@@ -136,6 +148,10 @@ impl AuditAction {
             AuditAction::RuntimeAdd => "admin.runtime.add",
             AuditAction::RuntimeKeyCreate => "admin.runtime_key.create",
             AuditAction::RuntimeKeyRevoke => "admin.runtime_key.revoke",
+            AuditAction::MemberRemove => "admin.member.remove",
+            AuditAction::RuntimeRemove => "admin.runtime.remove",
+            AuditAction::UserDisable => "user.disable",
+            AuditAction::UserEnable => "user.enable",
         }
     }
 
@@ -158,6 +174,10 @@ impl AuditAction {
             AuditAction::RuntimeAdd => "Runtime added",
             AuditAction::RuntimeKeyCreate => "Runtime API key created",
             AuditAction::RuntimeKeyRevoke => "Runtime API key revoked",
+            AuditAction::MemberRemove => "Member removed",
+            AuditAction::RuntimeRemove => "Runtime removed",
+            AuditAction::UserDisable => "User disabled",
+            AuditAction::UserEnable => "User enabled",
         }
     }
 }

@@ -38,8 +38,15 @@ pub mod notice {
     pub fn runtime_added(name: &str) -> String {
         format!("Runtime {name} added.")
     }
+    /// The same whether or not the email has an account: the form tells no one who does.
     pub fn member_added(email: &str) -> String {
-        format!("{email} added.")
+        format!("If {email} has a gitpat account, they are a member of the account now.")
+    }
+    pub fn member_removed(email: &str) -> String {
+        format!("{email} removed from the account, with their tokens for its runtimes.")
+    }
+    pub fn runtime_removed(name: &str) -> String {
+        format!("Runtime {name} removed, with its tokens and API keys.")
     }
     pub const KEY_CREATED: &str = "API key created. Copy it now: it is shown only once.";
     pub fn key_revoked(prefix: &str) -> String {

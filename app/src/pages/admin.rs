@@ -1,8 +1,8 @@
 //! The Admin area: account admins manage OAuth apps, runtimes and members of their accounts.
 
 use crate::api::{
-    admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveOauthApp, RevokeRuntimeKey,
-    SaveOauthApp,
+    admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveMember, RemoveOauthApp,
+    RemoveRuntime, RevokeRuntimeKey, SaveOauthApp,
 };
 use crate::components::layout::use_page_data;
 use crate::components::{form_error, on_success};
@@ -27,6 +27,10 @@ pub fn AdminPage() -> impl IntoView {
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
         create: ServerAction::<CreateRuntimeKey>::new(),
     };
+    let removals = Removals {
+        member: ServerAction::<RemoveMember>::new(),
+        runtime: ServerAction::<RemoveRuntime>::new(),
+    };
     let data = use_page_data();
     // Read again after every change made here (and elsewhere in this browser).
     let overview = Resource::new(move || data.changed.get(), |_| admin_overview());
@@ -39,6 +43,12 @@ pub fn AdminPage() -> impl IntoView {
     });
     on_success(add_member, move |e| {
         data.done(notice::member_added(e), ADMIN)
+    });
+    on_success(removals.member, move |e| {
+        data.done(notice::member_removed(e), ADMIN)
+    });
+    on_success(removals.runtime, move |n| {
+        data.done(notice::runtime_removed(n), ADMIN)
     });
     on_success(keys.revoke, move |p| {
         data.done(notice::key_revoked(p), ADMIN)
@@ -53,6 +63,8 @@ pub fn AdminPage() -> impl IntoView {
         Signal::derive(form_error(add_runtime)),
         Signal::derive(form_error(add_member)),
         Signal::derive(form_error(keys.revoke)),
+        Signal::derive(form_error(removals.member)),
+        Signal::derive(form_error(removals.runtime)),
     ];
     let error = move || errors.iter().find_map(|e| e.get());
     view! {
@@ -68,7 +80,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
                         .into_iter()
-                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member keys/> })
+                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member keys removals/> })
                         .collect_view()
                         .into_any(),
                     Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -76,6 +88,13 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </main>
     }
+}
+
+/// Removing a member or a runtime, shared by every row.
+#[derive(Clone, Copy)]
+struct Removals {
+    member: ServerAction<RemoveMember>,
+    runtime: ServerAction<RemoveRuntime>,
 }
 
 /// The key actions, shared by every runtime's row.
@@ -134,6 +153,7 @@ fn AccountAdmin(
     add_runtime: ServerAction<AddRuntime>,
     add_member: ServerAction<AddMember>,
     keys: Keys,
+    removals: Removals,
 ) -> impl IntoView {
     let id = account.id;
     let f = move |name: &str| format!("{name}-{id}");
@@ -220,6 +240,14 @@ fn AccountAdmin(
                                 }).collect_view()}
                             </ul>
                             <CreateKey runtime_id=r.id runtime_name=r.name.clone() create=keys.create/>
+                            <details class="remove">
+                                <summary>{format!("Remove {}…", r.name)}</summary>
+                                <p>{format!("Removing {} deletes its users' tokens for it and its API keys; the runtime can no longer read any credential.", r.name)}</p>
+                                <ActionForm action=removals.runtime>
+                                    <input type="hidden" name="runtime_id" value=r.id/>
+                                    <button class="small danger" type="submit" aria-label=format!("Remove runtime {}", r.name)>"Remove runtime"</button>
+                                </ActionForm>
+                            </details>
                         </li>
                     }
                 }).collect_view()}
@@ -243,7 +271,14 @@ fn AccountAdmin(
                 {account.members.clone().into_iter().map(|m| view! {
                     // One text node per element: adjacent text nodes merge in the browser's
                     // parser and no longer match what hydration walks (docs/spa.md).
-                    <li><span>{format!("{} · ", m.display_name)}</span><span class="mono">{m.email.clone()}</span><span>{format!(" · {}", m.role.as_str())}</span></li>
+                    <li>
+                        <span>{format!("{} · ", m.display_name)}</span><span class="mono">{m.email.clone()}</span><span>{format!(" · {}", m.role.as_str())}</span>
+                        <ActionForm action=removals.member>
+                            <input type="hidden" name="account_id" value=id/>
+                            <input type="hidden" name="email" value=m.email.clone()/>
+                            <button class="small danger" type="submit" aria-label=format!("Remove {} from the account", m.email)>"Remove"</button>
+                        </ActionForm>
+                    </li>
                 }).collect_view()}
             </ul>
             <details class="advanced">

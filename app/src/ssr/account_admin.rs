@@ -58,6 +58,143 @@ pub async fn set_member(
     tx.commit().await
 }
 
+/// Removes a member from an account: their tokens for its runtimes and their notification
+/// settings there go too, so no runtime of the account gets a credential of theirs again. An
+/// account keeps at least one admin. Returns whether they were a member.
+pub async fn remove_member(
+    pool: &SqlitePool,
+    account_id: i64,
+    member_id: i64,
+    by: Actor<'_>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let role: Option<Role> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2")
+            .bind(member_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(role) = role else {
+        return Ok(false);
+    };
+    if role == Role::Admin {
+        let admins: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'admin'",
+        )
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if admins == 1 {
+            return Err(AppError::Invalid(
+                "An account keeps at least one admin: make someone else admin first.".into(),
+            ));
+        }
+    }
+    for table in ["git_tokens", "notification_prefs"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE user_id = $1
+             AND runtime_id IN (SELECT id FROM runtimes WHERE account_id = $2)"
+        ))
+        .bind(member_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND account_id = $2")
+        .bind(member_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("member={member_id}");
+    store::audit_in(
+        &mut *tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::MemberRemove,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Removes a runtime; its tokens, API keys and notification settings go with it. Its audit
+/// events stay (they name it in their detail from now on). Returns its name.
+pub async fn remove_runtime(
+    pool: &SqlitePool,
+    runtime_id: i64,
+    by: Actor<'_>,
+) -> Result<String, AppError> {
+    let mut tx = pool.begin().await?;
+    let found: Option<(String, i64)> =
+        sqlx::query_as("SELECT name, account_id FROM runtimes WHERE id = $1")
+            .bind(runtime_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((name, account_id)) = found else {
+        return Err(AppError::NotFound("There is no such runtime.".into()));
+    };
+    sqlx::query("UPDATE audit_events SET detail = detail || $1 WHERE runtime_id = $2")
+        .bind(format!(" (runtime {name})"))
+        .bind(runtime_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM runtimes WHERE id = $1")
+        .bind(runtime_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("runtime={name}");
+    store::audit_in(
+        &mut *tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::RuntimeRemove,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// Disables a user (every session ends, sign-in is refused as for a wrong password, runtimes get
+/// no credential of theirs) or enables them again. Operators only (the CLI).
+pub async fn set_user_disabled(
+    pool: &SqlitePool,
+    user_id: i64,
+    disabled: bool,
+    by: Actor<'_>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if !store::set_disabled(&mut *tx, user_id, disabled).await? {
+        return Err(AppError::NotFound("There is no such user.".into()));
+    }
+    let action = if disabled {
+        AuditAction::UserDisable
+    } else {
+        AuditAction::UserEnable
+    };
+    let detail = if by.user_id.is_none() {
+        "by an operator"
+    } else {
+        ""
+    };
+    store::audit(
+        &mut *tx,
+        Some(user_id),
+        None,
+        action,
+        detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A runtime as an admin describes it, from the Admin area or the CLI.
 pub struct RuntimeInput<'a> {
     pub name: &'a str,

@@ -94,7 +94,8 @@ pub async fn verify_login(
     };
     let ok = verify_password(password.to_owned(), hash).await?;
     match user {
-        Some(u) if ok => Ok(Some(u)),
+        // A disabled user gets the answer of a wrong password.
+        Some(u) if ok && !u.disabled => Ok(Some(u)),
         Some(_) => {
             tracing::debug!("login refused: wrong password");
             Ok(None)
@@ -131,7 +132,7 @@ pub async fn session_user(
     let user = store::user_by_id(pool, id).await?;
     let epoch = session.get::<i64>(SESSION_EPOCH).await?.unwrap_or(0);
     match user {
-        Some(u) if u.session_epoch == epoch => {
+        Some(u) if u.session_epoch == epoch && !u.disabled => {
             touch(session).await?;
             Ok(Some(u))
         }

@@ -165,7 +165,10 @@ pub async fn credential_for(
     email: &str,
 ) -> anyhow::Result<Result<Credential, Refusal>> {
     let pool = &st.pool;
-    let Some(user) = store::user_by_email(pool, email).await? else {
+    let Some(user) = store::user_by_email(pool, email)
+        .await?
+        .filter(|u| !u.disabled)
+    else {
         return Ok(Err(Refusal::NotMember));
     };
     let Some(runtime) = store::runtime_for_user(pool, user.id, runtime_id).await? else {

@@ -385,5 +385,12 @@ pub fn account_admin_calls(account: &str) -> Vec<(&'static str, Vec<(&'static st
                 ("role", "admin".into()),
             ],
         ),
+        (
+            "admin/remove_member",
+            vec![
+                ("account_id", account.into()),
+                ("email", "dana@example.com".into()),
+            ],
+        ),
     ]
 }

@@ -14,6 +14,7 @@ mod assets;
 mod attacks;
 mod cli;
 mod crash;
+mod deprovisioning;
 mod faults;
 mod jobs;
 mod load;

@@ -13,6 +13,8 @@ pub struct UserRecord {
     pub is_admin: bool,
     /// Bumped by a password change; sessions from an older epoch are over.
     pub session_epoch: i64,
+    /// Disabled by an operator: no sign-in, no session, no credential for runtimes.
+    pub disabled: bool,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -53,7 +55,7 @@ pub async fn create_user(
 
 pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE email = $1",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(pool)
@@ -78,9 +80,28 @@ pub async fn set_password(
 
 pub async fn user_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UserRecord>> {
     sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch FROM users WHERE id = $1",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await
+}
+
+/// Disables (or enables again) a user; disabling also ends every session of theirs. False if
+/// there is no such user.
+pub async fn set_disabled(
+    db: impl sqlx::SqliteExecutor<'_>,
+    user_id: i64,
+    disabled: bool,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE users SET disabled = $1,
+             session_epoch = session_epoch + CASE WHEN $1 THEN 1 ELSE 0 END
+         WHERE id = $2",
+    )
+    .bind(disabled)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }

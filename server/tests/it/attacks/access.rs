@@ -72,7 +72,11 @@ async fn a_member_is_not_an_admin_and_an_admin_only_of_their_account() {
     let globex = w.seed.globex.to_string();
     let globex_rt = w.seed.globex_rt.to_string();
     let mut cases = account_admin_calls(&globex);
-    cases.push(("admin/create_runtime_key", vec![("runtime_id", globex_rt)]));
+    cases.push((
+        "admin/create_runtime_key",
+        vec![("runtime_id", globex_rt.clone())],
+    ));
+    cases.push(("admin/remove_runtime", vec![("runtime_id", globex_rt)]));
     for (endpoint, fields) in cases {
         let body = refused(
             &w,

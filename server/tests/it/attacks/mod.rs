@@ -123,8 +123,9 @@ fn writes_on_acme(seed: &Seed) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("admin/create_runtime_key", vec![("runtime_id", rt.clone())]),
         (
             "admin/revoke_runtime_key",
-            vec![("runtime_id", rt), ("prefix", "anything".into())],
+            vec![("runtime_id", rt.clone()), ("prefix", "anything".into())],
         ),
+        ("admin/remove_runtime", vec![("runtime_id", rt)]),
     ];
     calls.extend(account_admin_calls(&seed.acme.to_string()));
     calls
