@@ -134,6 +134,10 @@ pub async fn check_only_demo_users(pool: &SqlitePool, force: bool) -> anyhow::Re
 
 /// Seeds the demo data and serves it.
 pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
+    // Before anything starts: a database with real users is left alone.
+    let pool = app::ssr::db::connect(&config.database_url).await?;
+    check_only_demo_users(&pool, force).await?;
+    pool.close().await;
     let emu = Emulator::default();
     let samples = provider_emulator::demo_tokens();
     for (_, t) in &samples {
@@ -146,7 +150,6 @@ pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
     let config = &config;
     let emulator = format!("http://{emu_addr}");
     let state = crate::build_state(config).await?;
-    check_only_demo_users(&state.pool, force).await?;
     seed(&state.pool, &emulator).await?;
     seed_oauth(&state, &emu, &emulator).await?;
     state.pool.close().await;

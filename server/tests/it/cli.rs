@@ -17,3 +17,29 @@ async fn operators_choose_passwords_by_the_same_rule_as_users() {
     assert!(err.contains("at least 10 characters"), "{err}");
     h.admin(&set, "another-long-password\n");
 }
+
+#[tokio::test]
+async fn the_demo_will_not_seed_beside_real_users() {
+    let h = Harness::new().await;
+    h.admin(
+        &["user", "add", "--email", "real@corp.example"],
+        "a-real-password-1\n",
+    );
+    let (ok, _, err) = h.run(&["demo"], "");
+    assert!(!ok, "the demo started over a real user");
+    assert!(
+        err.contains("besides the demo's") && err.contains("--force"),
+        "{err}"
+    );
+    let users: Vec<String> = {
+        let url = format!("sqlite://{}?mode=ro", h.db_path().display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let users = sqlx::query_scalar("SELECT email FROM users")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        users
+    };
+    assert_eq!(users, ["real@corp.example"], "no demo user was added");
+}

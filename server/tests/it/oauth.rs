@@ -511,3 +511,34 @@ async fn a_flow_ends_when_its_oauth_app_changes_or_is_replaced_meanwhile() {
     assert!(page.contains("authorized with GitHub"), "{page}");
     assert_eq!(tokens_stored().await, 1);
 }
+
+#[tokio::test]
+async fn a_providers_error_text_is_shown_clean_and_short() {
+    let env = setup("repo", None).await;
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    // Whatever comes back in `error` is the provider's (or whoever crafted the link's) text.
+    let error = format!("bad%0D%0ALocation:%20x{}", "y".repeat(500));
+    let page = callback(
+        &env,
+        &env.dana,
+        &format!("/oauth/callback?state={state}&error={error}"),
+    )
+    .await;
+    let notice = page
+        .split("did not authorize access (")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(
+        !notice.contains('\r') && !notice.contains('\n'),
+        "{notice:?}"
+    );
+    assert!(notice.starts_with("badLocation: x"), "{notice:?}");
+    assert!(notice.chars().count() <= 201, "{}", notice.len());
+    assert!(stored(&env).await.is_empty());
+}

@@ -126,11 +126,16 @@ impl Harness {
     }
 
     fn admin_status(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
-        use std::io::Write;
         let mut full = vec!["admin"];
         full.extend_from_slice(args);
+        self.run(&full, stdin)
+    }
+
+    /// Runs `gitpat …` to its end: whether it succeeded, its stdout and its stderr.
+    pub fn run(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        use std::io::Write;
         let mut child = self
-            .command(&full)
+            .command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

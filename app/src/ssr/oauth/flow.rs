@@ -122,6 +122,8 @@ pub async fn callback(
         return Err(AppError::Invalid(if err == "access_denied" {
             format!("Authorization was cancelled at {family}. No token was stored.")
         } else {
+            // The provider's words came through the URL: shown clean and short.
+            let err = crate::ssr::providers::shown(&err);
             format!("{family} did not authorize access ({err}). No token was stored.")
         }));
     }
@@ -145,7 +147,7 @@ pub async fn callback(
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(flow.verifier))
-        .request_async(&st.http)
+        .request_async(&|req| super::endpoint_call(st.http.clone(), req))
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, runtime_id = runtime.id, "OAuth code exchange failed");

@@ -99,6 +99,38 @@ impl Issued {
     }
 }
 
+/// Why a call to an OAuth endpoint failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EndpointError {
+    #[error(transparent)]
+    Request(#[from] reqwest::Error),
+    #[error(transparent)]
+    Answer(#[from] http::Error),
+    #[error("the answer is longer than gitpat reads")]
+    TooLong,
+}
+
+/// The HTTP client of the OAuth exchanges: the providers' client (its timeouts, its resolver),
+/// reading an answer up to the cap the providers' answers have.
+pub(crate) async fn endpoint_call(
+    http: reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, EndpointError> {
+    let mut res = http.execute(request.try_into()?).await?;
+    let mut answer = http::Response::builder().status(res.status());
+    for (name, value) in res.headers() {
+        answer = answer.header(name, value);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await? {
+        if body.len() + chunk.len() > super::providers::MAX_ANSWER_BYTES {
+            return Err(EndpointError::TooLong);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(answer.body(body)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

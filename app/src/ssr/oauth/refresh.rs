@@ -143,7 +143,7 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     let client = client(&app, &placeholder).map_err(|e| e.to_string())?;
     let response = client
         .exchange_refresh_token(&RefreshToken::new(refresh.expose().to_string()))
-        .request_async(&st.http)
+        .request_async(&|req| super::endpoint_call(st.http.clone(), req))
         .await
         .map_err(|_| format!("{} refused the refresh token", provider.family()))?;
     let issued = Issued::from_response(&response, &app);
