@@ -1,0 +1,117 @@
+//! Refreshing OAuth tokens, on one node and on two at once.
+
+use super::*;
+
+#[tokio::test]
+async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
+    let env = setup("repo", Some(3600)).await;
+    let url = start(&env, &env.dana, env.seed.globex_rt).await;
+    let back = decide(&url, "authorize").await;
+    let page = callback(&env, &env.dana, &back).await;
+    assert!(page.contains("authorized with GitLab"), "{page}");
+    let before: (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT ciphertext, refresh_ciphertext FROM git_tokens")
+            .fetch_one(&env.app.state.pool)
+            .await
+            .unwrap();
+    let st = &env.app.state;
+    // Not due yet.
+    let r = oauth::refresh_due(st, Utc::now() + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(r.refreshed, 0);
+    // Due: refreshed, both tokens rotated, still valid.
+    let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!((r.refreshed, r.failed), (1, 0));
+    let after: (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT ciphertext, refresh_ciphertext FROM git_tokens")
+            .fetch_one(&st.pool)
+            .await
+            .unwrap();
+    assert_ne!(after.0, before.0);
+    assert_ne!(after.1, before.1);
+    let rows = tokens::rows_for_user(&st.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.globex_rt)
+        .unwrap();
+    assert_eq!(
+        row.status,
+        app::model::TokenStatus::Valid,
+        "renewed automatically, so not 'expiring'"
+    );
+    let revealed = tokens::reveal(st, env.seed.dana, env.seed.globex_rt)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(revealed.expose().starts_with("glo-"));
+
+    // The provider refuses (the app's secret was rotated there): invalid, with the reason.
+    env.emu.register_client(OAuthClient {
+        client_id: "gl-app".into(),
+        client_secret: "rotated".into(),
+        login: "octo".into(),
+        token_lifetime_secs: Some(3600),
+    });
+    let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 1);
+    let rows = tokens::rows_for_user(&st.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.globex_rt)
+        .unwrap();
+    assert_eq!(row.status, app::model::TokenStatus::Invalid);
+    assert!(row
+        .token
+        .as_ref()
+        .unwrap()
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("could not be refreshed"));
+    assert!(row.notifies());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
+    let env = setup("repo", Some(3600)).await;
+    let url = start(&env, &env.dana, env.seed.globex_rt).await;
+    let back = decide(&url, "authorize").await;
+    callback(&env, &env.dana, &back).await;
+    let node_a = env.app.state.clone();
+    let node_b = env.app.another_node().await;
+    let horizon = Utc::now() + Duration::hours(2);
+    let (a, b) = tokio::join!(
+        oauth::refresh_due(&node_a, horizon),
+        oauth::refresh_due(&node_b, horizon)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.refreshed + b.refreshed, 1, "{a:?} {b:?}");
+    assert_eq!(
+        a.failed + b.failed,
+        0,
+        "a second use would have been refused: {a:?} {b:?}"
+    );
+    let uses = env.emu.refresh_uses();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    assert!(
+        uses.values().all(|&n| n == 1),
+        "a refresh token was presented twice: {uses:?}"
+    );
+    let rows = tokens::rows_for_user(&node_b.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.globex_rt)
+        .unwrap();
+    assert_eq!(row.status, app::model::TokenStatus::Valid);
+}
