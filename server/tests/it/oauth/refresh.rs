@@ -88,7 +88,14 @@ async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
     callback(&env, &env.dana, &back).await;
     let node_a = env.app.state.clone();
     let node_b = env.app.another_node().await;
-    let horizon = Utc::now() + Duration::hours(2);
+    // Due (it expires in 10 minutes, before the horizon), while a token refreshed now (an hour
+    // to live) is not: however the two nodes interleave, one refresh is right.
+    sqlx::query("UPDATE git_tokens SET expires_at = $1")
+        .bind(Utc::now() + Duration::minutes(10))
+        .execute(&node_a.pool)
+        .await
+        .unwrap();
+    let horizon = Utc::now() + Duration::minutes(30);
     let (a, b) = tokio::join!(
         oauth::refresh_due(&node_a, horizon),
         oauth::refresh_due(&node_b, horizon)
