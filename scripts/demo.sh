@@ -9,4 +9,4 @@ source scripts/env.sh
 cargo leptos build --release --split
 node scripts/precompress.mjs target/site/pkg >/dev/null
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
-exec target/release/gitpat demo
+exec target/release/gitpat demo "$@"

@@ -52,6 +52,16 @@ pub struct RefreshReport {
     pub failed: usize,
     /// Due, but another node had claimed them (or refreshed them meanwhile).
     pub claimed_elsewhere: usize,
+    /// Left as they were (to be tried on the next pass): the provider could not be reached.
+    pub unreachable: usize,
+}
+
+/// Why a refresh did not happen.
+enum Failure {
+    /// The provider (or gitpat's own records) said no: the token is invalid now.
+    Refused(String),
+    /// No verdict: the provider could not be reached. The token stays as it was.
+    Unreachable(String),
 }
 
 /// How long a claim on a refresh keeps other nodes off it: longer than a refresh takes (two
@@ -96,7 +106,20 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
         }
         match refresh_one(st, &t).await {
             Ok(()) => report.refreshed += 1,
-            Err(reason) => {
+            Err(Failure::Unreachable(reason)) => {
+                report.unreachable += 1;
+                tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh postponed");
+                sqlx::query(
+                    "UPDATE git_tokens SET refresh_claimed_until = NULL
+                     WHERE user_id = $1 AND runtime_id = $2 AND ciphertext = $3",
+                )
+                .bind(t.user_id)
+                .bind(t.runtime_id)
+                .bind(&t.ciphertext)
+                .execute(&st.pool)
+                .await?;
+            }
+            Err(Failure::Refused(reason)) => {
                 report.failed += 1;
                 tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh failed");
                 sqlx::query(
@@ -119,15 +142,18 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
         .increment(report.refreshed as u64);
     metrics::counter!("gitpat_oauth_refreshes_total", "result" => "failed")
         .increment(report.failed as u64);
+    metrics::counter!("gitpat_oauth_refreshes_total", "result" => "unreachable")
+        .increment(report.unreachable as u64);
     Ok(report)
 }
 
-async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
+async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), Failure> {
     let provider = t.provider;
+    let refused = |why: String| Failure::Refused(why);
     let app = app_for(st, t.account_id, provider)
         .await
-        .map_err(|_| "the OAuth app could not be read".to_string())?
-        .ok_or("the account's OAuth app was removed")?;
+        .map_err(|_| refused("the OAuth app could not be read".into()))?
+        .ok_or_else(|| refused("the account's OAuth app was removed".into()))?;
     let refresh = st
         .keys
         .open(
@@ -137,15 +163,20 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
             },
             &refresh_aad(t.user_id, t.runtime_id),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| refused(e.to_string()))?;
     // The redirect URI plays no part in a refresh; any valid URL satisfies the builder.
     let placeholder = url::Url::parse("http://localhost/").expect("static URL");
-    let client = client(&app, &placeholder).map_err(|e| e.to_string())?;
+    let client = client(&app, &placeholder).map_err(|e| refused(e.to_string()))?;
     let response = client
         .exchange_refresh_token(&RefreshToken::new(refresh.expose().to_string()))
         .request_async(&|req| super::endpoint_call(st.http.clone(), req))
         .await
-        .map_err(|_| format!("{} refused the refresh token", provider.family()))?;
+        .map_err(|e| match e {
+            oauth2::RequestTokenError::ServerResponse(_) => {
+                refused(format!("{} refused the refresh token", provider.family()))
+            }
+            _ => Failure::Unreachable(format!("{} could not be reached", provider.family())),
+        })?;
     let issued = Issued::from_response(&response, &app);
     let identity = match providers::validate_oauth(
         &st.http,
@@ -156,12 +187,24 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     )
     .await
     {
-        Ok(id) => id,
-        Err(e) if e.is_unreachable() => return Err("the provider could not be reached".into()),
-        Err(e) => return Err(e.to_string()),
+        Ok(id) => Ok(id),
+        // The refresh token is spent: keep what was issued, marked unreachable until checked.
+        Err(e) if e.is_unreachable() => Err(e.to_string()),
+        Err(e) => return Err(refused(e.to_string())),
     };
     let now = Utc::now();
-    let expires_at = issued.expires_at.or(identity.expires_at);
+    let (login, expires_at, status, error) = match identity {
+        Ok(id) => {
+            let expires_at = issued.expires_at.or(id.expires_at);
+            (
+                Some(id.login),
+                expires_at,
+                TokenStatus::from_expiry(expires_at, now),
+                None,
+            )
+        }
+        Err(why) => (None, issued.expires_at, TokenStatus::Unreachable, Some(why)),
+    };
     let access = st.keys.seal(
         &issued.access,
         &crate::ssr::crypto::token_aad(t.user_id, t.runtime_id),
@@ -174,9 +217,9 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     let done = sqlx::query(
         "UPDATE git_tokens SET key_id = $1, ciphertext = $2, last4 = $3, fingerprint = $4,
              refresh_key_id = COALESCE($5, refresh_key_id), refresh_ciphertext = COALESCE($6, refresh_ciphertext),
-             expires_at = $7, status = $8, last_validated_at = $9, last_error = NULL, provider_login = $10, updated_at = $11,
-             refresh_claimed_until = NULL
-         WHERE user_id = $12 AND runtime_id = $13 AND ciphertext = $14",
+             expires_at = $7, status = $8, last_validated_at = $9, last_error = $10,
+             provider_login = COALESCE($11, provider_login), updated_at = $12, refresh_claimed_until = NULL
+         WHERE user_id = $13 AND runtime_id = $14 AND ciphertext = $15",
     )
     .bind(&access.key_id)
     .bind(&access.blob)
@@ -185,9 +228,10 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     .bind(refresh_sealed.as_ref().map(|s| s.key_id.clone()))
     .bind(refresh_sealed.as_ref().map(|s| s.blob.clone()))
     .bind(expires_at)
-    .bind(TokenStatus::from_expiry(expires_at, now))
+    .bind(status)
     .bind(now)
-    .bind(&identity.login)
+    .bind(error)
+    .bind(login)
     .bind(now)
     .bind(t.user_id)
     .bind(t.runtime_id)
@@ -196,7 +240,7 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), String> {
     .await
     .map_err(|e| {
         tracing::error!(error = %e, "storing a refreshed token failed");
-        "the refreshed token could not be stored".to_string()
+        refused("the refreshed token could not be stored".into())
     })?;
     if done.rows_affected() == 0 {
         tracing::info!(

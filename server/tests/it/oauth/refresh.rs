@@ -122,3 +122,40 @@ async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
         .unwrap();
     assert_eq!(row.status, app::model::TokenStatus::Valid);
 }
+
+#[tokio::test]
+async fn a_refresh_the_provider_cannot_answer_leaves_the_token_as_it_was() {
+    let env = setup("repo", Some(3600)).await;
+    let url = start(&env, &env.dana, env.seed.globex_rt).await;
+    let back = decide(&url, "authorize").await;
+    callback(&env, &env.dana, &back).await;
+    let st = &env.app.state;
+    // The token endpoint is down (nothing listens there).
+    sqlx::query("UPDATE oauth_apps SET token_url = 'http://127.0.0.1:9/gitlab/oauth/token'")
+        .execute(&st.pool)
+        .await
+        .unwrap();
+    let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!((r.refreshed, r.failed, r.unreachable), (0, 0, 1), "{r:?}");
+    let rows = tokens::rows_for_user(&st.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.globex_rt)
+        .unwrap();
+    assert_eq!(
+        row.status,
+        app::model::TokenStatus::Valid,
+        "an unreachable provider never makes a token invalid"
+    );
+    // The claim was given back: the next pass tries again.
+    let claimed: Option<String> =
+        sqlx::query_scalar("SELECT refresh_claimed_until FROM git_tokens")
+            .fetch_one(&st.pool)
+            .await
+            .unwrap();
+    assert_eq!(claimed, None);
+}
