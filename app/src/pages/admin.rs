@@ -308,7 +308,8 @@ fn AccountAdmin(
                             {account.audit.clone().into_iter().map(|e| view! {
                                 <tr>
                                     <td><time datetime=crate::model::when::machine(e.at)>{crate::model::when::second(e.at)}</time></td>
-                                    <td class="mono">{e.who.unwrap_or_else(|| "(deleted user)".into())}</td>
+                                    // Users are disabled, never deleted: an event without one is an operator's (the CLI).
+                                    <td class="mono">{e.who.unwrap_or_else(|| "(operator)".into())}</td>
                                     <td><span>{e.action.label()}</span>{(!e.detail.is_empty()).then(|| view! { <span class="muted">{format!(" ({})", e.detail)}</span> })}</td>
                                     // None, not "": an empty text node is not in the parsed page,
                                     // and hydration would look for it (docs/spa.md).
