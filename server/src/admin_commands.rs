@@ -36,9 +36,9 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 .with_context(|| format!("no user with email {email}"))?;
             let hash = auth::hash_password(password).await?;
             let mut tx = pool.begin().await?;
-            store::set_password(&mut *tx, user.id, &hash).await?;
+            store::set_password(&mut tx, user.id, &hash).await?;
             store::audit(
-                &mut *tx,
+                &mut tx,
                 Some(user.id),
                 None,
                 AuditAction::PasswordChange,

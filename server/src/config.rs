@@ -32,6 +32,8 @@ impl std::fmt::Debug for KeySource {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// `GITPAT_DB_MAX_CONNECTIONS`: the PostgreSQL pool's size (SQLite keeps its one writer).
+    pub db_max_connections: u32,
     pub key: KeySource,
     /// Earlier master keys (base64, comma-separated in `GITPAT_PREVIOUS_KEYS`), to read old ciphertexts.
     pub previous_keys: Vec<String>,
@@ -92,12 +94,28 @@ impl Config {
             (Some(k), _) => KeySource::Inline(k),
             (None, file) => KeySource::File(file.unwrap_or_else(|| DEFAULT_KEY_FILE.into()).into()),
         };
+        let database_url =
+            get("GITPAT_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        // Replicas on other machines share no key file: on PostgreSQL each node gets the key
+        // from its environment, and the database records which key that is.
+        if app::ssr::db::is_postgres_url(&database_url) && matches!(key, KeySource::File(_)) {
+            anyhow::bail!(
+                "GITPAT_DATABASE_URL names PostgreSQL: set GITPAT_MASTER_KEY (the same on every \
+                 node: 32 random bytes in base64, e.g. `openssl rand -base64 32`), not a key file"
+            );
+        }
         let revalidate_every = match get("GITPAT_REVALIDATE_EVERY") {
             Some(v) => parse_interval(&v)?,
             None => Duration::from_secs(3600),
         };
         Ok(Config {
-            database_url: get("GITPAT_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_url,
+            db_max_connections: match get("GITPAT_DB_MAX_CONNECTIONS") {
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    anyhow::anyhow!("GITPAT_DB_MAX_CONNECTIONS must be a positive number")
+                })?,
+                None => 10,
+            },
             key,
             previous_keys: get("GITPAT_PREVIOUS_KEYS")
                 .map(|v| {

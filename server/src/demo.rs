@@ -5,11 +5,11 @@ use crate::config::Config;
 use crate::router;
 use app::model::{ProviderKind, Role};
 use app::ssr::crypto::Secret;
+use app::ssr::db::{on_db, Db};
 use app::ssr::oauth::{self, OAuthAppInput};
 use app::ssr::store::{self, Actor};
 use app::ssr::{auth, AppState};
 use provider_emulator::Emulator;
-use sqlx::SqlitePool;
 
 pub const DEMO_PASSWORD: &str = "gitpat-demo";
 pub const DEMO_USERS: [(&str, &str); 2] = [
@@ -44,7 +44,7 @@ pub const RUNTIMES: [(usize, &str, ProviderKind, &str); 6] = [
 ];
 
 /// Seeds the demo data, leaving whatever exists alone. `emulator` is the emulator's base URL.
-pub async fn seed(pool: &SqlitePool, emulator: &str) -> anyhow::Result<()> {
+pub async fn seed(pool: &Db, emulator: &str) -> anyhow::Result<()> {
     let mut accounts = Vec::new();
     for name in ACCOUNTS {
         let id = match store::create_account(pool, name).await {
@@ -116,12 +116,14 @@ pub async fn run_emulator(config: &Config) -> anyhow::Result<()> {
 
 /// Refuses a database that holds users other than the demo's, unless forced: the demo adds
 /// users whose password it prints, which must never happen beside real ones.
-pub async fn check_only_demo_users(pool: &SqlitePool, force: bool) -> anyhow::Result<()> {
-    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email NOT IN ($1, $2)")
-        .bind(DEMO_USERS[0].0)
-        .bind(DEMO_USERS[1].0)
-        .fetch_one(pool)
-        .await?;
+pub async fn check_only_demo_users(pool: &Db, force: bool) -> anyhow::Result<()> {
+    let others: i64 = on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE email NOT IN ($1, $2)"
+    )
+    .bind(DEMO_USERS[0].0)
+    .bind(DEMO_USERS[1].0)
+    .fetch_one(e)
+    .await)?;
     if others > 0 && !force {
         anyhow::bail!(
             "this database holds {others} user(s) besides the demo's; `gitpat demo` would add \
@@ -135,7 +137,7 @@ pub async fn check_only_demo_users(pool: &SqlitePool, force: bool) -> anyhow::Re
 /// Seeds the demo data and serves it.
 pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
     // Before anything starts: a database with real users is left alone.
-    let pool = app::ssr::db::connect(&config.database_url).await?;
+    let pool = app::ssr::db::open(&config.database_url, 1).await?;
     check_only_demo_users(&pool, force).await?;
     pool.close().await;
     let emu = Emulator::default();
@@ -175,8 +177,9 @@ pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-    async fn seeding_twice_changes_nothing(pool: SqlitePool) {
+    #[tokio::test]
+    async fn seeding_twice_changes_nothing() {
+        let pool = app::ssr::db::test_db().await.unwrap();
         seed(&pool, "http://127.0.0.1:1").await.unwrap();
         seed(&pool, "http://127.0.0.1:1").await.unwrap();
         let demo = store::user_by_email(&pool, "demo@gitpat.dev")
@@ -199,8 +202,9 @@ mod tests {
         assert!(ops_rts.iter().all(|r| r.account_name == "Globex Labs"));
     }
 
-    #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-    async fn the_demo_refuses_a_database_with_other_users_unless_forced(pool: SqlitePool) {
+    #[tokio::test]
+    async fn the_demo_refuses_a_database_with_other_users_unless_forced() {
+        let pool = app::ssr::db::test_db().await.unwrap();
         seed(&pool, "http://127.0.0.1:1").await.unwrap();
         check_only_demo_users(&pool, false).await.unwrap();
         let hash = auth::hash_password("a-real-password".into()).await.unwrap();

@@ -13,9 +13,11 @@ pub mod guards;
 pub mod jobs;
 pub mod router;
 pub mod seed;
+pub mod sessions;
 pub mod telemetry;
 pub mod web;
 
+use app::ssr::db::{on_db, Db};
 use app::ssr::AppState;
 use std::sync::Arc;
 
@@ -25,10 +27,9 @@ const READ_CONNECTIONS: u32 = 4;
 
 /// Opens the database and builds the shared state from a configuration.
 pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
-    let pool = app::ssr::db::connect(&config.database_url).await?;
+    let pool = app::ssr::db::open(&config.database_url, config.db_max_connections).await?;
     let keys = open_keyring(config, &pool).await?;
-    let reads =
-        app::ssr::db::connect_readers(&config.database_url, &pool, READ_CONNECTIONS).await?;
+    let reads = app::ssr::db::open_readers(&config.database_url, &pool, READ_CONNECTIONS).await?;
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         pool,
@@ -61,15 +62,15 @@ fn node_name() -> String {
 /// found in the database must be the current key or one of GITPAT_PREVIOUS_KEYS.
 pub async fn open_keyring(
     config: &config::Config,
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
 ) -> anyhow::Result<app::ssr::crypto::Keyring> {
-    let used: Vec<String> = sqlx::query_scalar(
+    let used: Vec<String> = on_db!(pool, |e| sqlx::query_scalar(
         "SELECT key_id FROM git_tokens
          UNION SELECT refresh_key_id FROM git_tokens WHERE refresh_key_id IS NOT NULL
          UNION SELECT secret_key_id FROM oauth_apps",
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     if let config::KeySource::File(path) = &config.key {
         if !used.is_empty() && !path.exists() {
             anyhow::bail!(
@@ -89,7 +90,50 @@ pub async fn open_keyring(
             keys.current_id()
         );
     }
+    if pool.is_postgres() {
+        record_key_id(pool, &keys).await?;
+    }
     Ok(keys)
+}
+
+/// On PostgreSQL, the first node records its master key's id; a node with another key refuses
+/// to start, before it seals a secret the others cannot open. A node whose previous keys include
+/// the recorded one is a rotation (`gitpat admin rekey` follows) and records its new key.
+async fn record_key_id(
+    pool: &app::ssr::db::Db,
+    keys: &app::ssr::crypto::Keyring,
+) -> anyhow::Result<()> {
+    let current = keys.current_id();
+    let mut tx = pool.begin().await?;
+    let recorded: Option<String> = on_db!(&mut tx, |e| sqlx::query_scalar(
+        "INSERT INTO settings (name, value) VALUES ('master_key_id', $1)
+         ON CONFLICT (name) DO UPDATE SET value = settings.value
+         RETURNING value",
+    )
+    .bind(current)
+    .fetch_optional(e)
+    .await)?;
+    match recorded {
+        Some(id) if id == current => {}
+        Some(id) if keys.knows(&id) => {
+            on_db!(&mut tx, |e| sqlx::query(
+                "UPDATE settings SET value = $1 WHERE name = 'master_key_id'"
+            )
+            .bind(current)
+            .execute(e)
+            .await
+            .map(|_| ()))?;
+            tracing::info!(from = %id, to = %current, "master key rotated");
+        }
+        Some(id) => anyhow::bail!(
+            "this database's nodes use master key {id}, but GITPAT_MASTER_KEY is key {current}. \
+             Give every node the same GITPAT_MASTER_KEY (to rotate: the new key, with the old one \
+             in GITPAT_PREVIOUS_KEYS); nothing was changed"
+        ),
+        None => {}
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Serves the app until shut down; the expired-session sweeper, WAL checkpoints and token
@@ -105,9 +149,12 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
     );
     let checkpointer = tokio::spawn({
         let url = config.database_url.clone();
+        let sqlite = !state.pool.is_postgres();
         async move {
-            if let Err(e) = app::ssr::db::checkpoint_forever(&url).await {
-                tracing::error!(error = %e, "WAL checkpoints stopped");
+            if sqlite {
+                if let Err(e) = app::ssr::db::checkpoint_forever(&url).await {
+                    tracing::error!(error = %e, "WAL checkpoints stopped");
+                }
             }
         }
     });

@@ -1,6 +1,7 @@
 //! The HTTP router: Leptos pages and server functions, plain routes, static files, and the
 //! layers around them (sessions, login guard, cross-site check, security headers, body limit).
 
+use crate::sessions::Sessions;
 use crate::{guards, telemetry, web};
 use app::ssr::AppState;
 use axum::body::Body;
@@ -25,7 +26,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// Name of the session cookie over http (development, loopback).
 pub const SESSION_COOKIE: &str = "gitpat_session";
@@ -42,13 +42,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Creates the session table if needed and returns the store.
-pub async fn session_store(state: &AppState) -> anyhow::Result<SqliteStore> {
-    let store = SqliteStore::new(state.pool.clone());
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("session table migration failed: {e}"))?;
-    Ok(store)
+pub async fn session_store(state: &AppState) -> anyhow::Result<Sessions> {
+    Sessions::open(&state.pool).await
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
@@ -65,7 +60,7 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 /// `login_per_minute` bounds sign-in attempts per email (and six times that per client address).
 pub fn app(
     state: AppState,
-    store: SqliteStore,
+    store: Sessions,
     secure_cookies: bool,
     login_per_minute: u32,
 ) -> Router {

@@ -4,6 +4,7 @@
 use anyhow::bail;
 use app::model::{ProviderKind, Role};
 use app::ssr::crypto::{sha256_hex, token_aad, Sealed, Secret};
+use app::ssr::db::on_db;
 use app::ssr::providers::Identity;
 use app::ssr::{auth, store, tokens, AppState};
 use futures::StreamExt;
@@ -92,10 +93,13 @@ pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
         };
         tokens::save(pool, &st.keys, &stored).await?;
     }
-    sqlx::query("UPDATE git_tokens SET last_validated_at = $1")
-        .bind(long_ago)
-        .execute(pool)
-        .await?;
+    on_db!(pool, |e| sqlx::query(
+        "UPDATE git_tokens SET last_validated_at = $1"
+    )
+    .bind(long_ago)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(format!(
         "seeded {} users, {} accounts, {} runtimes, {} tokens (password from standard input)",
         users.len(),
@@ -110,18 +114,18 @@ pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
 /// `Err` when the database is damaged or any token does not decrypt.
 pub async fn verify(st: &AppState) -> anyhow::Result<String> {
     let pool = &st.pool;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(pool)
-        .await?;
+    let integrity: String = on_db!(pool, |e| sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(e)
+        .await)?;
     if integrity != "ok" {
         bail!("PRAGMA integrity_check failed: {integrity}");
     }
-    let rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, String, Vec<u8>)> = on_db!(pool, |e| sqlx::query_as(
         "SELECT u.email, t.user_id, t.runtime_id, t.key_id, t.ciphertext
          FROM git_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.email, t.runtime_id",
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     let mut lines = Vec::with_capacity(rows.len() + 1);
     let mut broken = 0;
     for (email, user_id, runtime_id, key_id, blob) in rows {

@@ -35,9 +35,14 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// `GET /metrics`: the counters and histograms, plus the database pools' use right now.
 pub async fn render(State(state): State<AppState>) -> Response {
-    for (pool, p) in [("writer", &state.pool), ("readers", &state.reads)] {
-        let idle = p.num_idle() as f64;
-        let size = f64::from(p.size());
+    let pools = if state.pool.is_postgres() {
+        vec![("pool", &state.pool)]
+    } else {
+        vec![("writer", &state.pool), ("readers", &state.reads)]
+    };
+    for (pool, p) in pools {
+        let (size, idle) = p.pool_use();
+        let (size, idle) = (f64::from(size), idle as f64);
         metrics::gauge!("gitpat_db_connections", "pool" => pool, "state" => "idle").set(idle);
         metrics::gauge!("gitpat_db_connections", "pool" => pool, "state" => "in_use")
             .set(size - idle);

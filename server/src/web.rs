@@ -4,6 +4,7 @@
 use app::model::AuditAction;
 use app::model::Flash;
 use app::ssr::crypto::sha256_hex;
+use app::ssr::db::{on_db, Db};
 use app::ssr::request::ClientAddr;
 use app::ssr::store::rate_limits;
 use app::ssr::{auth, flash, oauth, store, AppState};
@@ -21,9 +22,9 @@ pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
 
 /// 200 with JSON once the database answers; 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&state.pool)
-        .await
+    match on_db!(&state.pool, |e| sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(e)
+        .await)
     {
         Ok(_) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
         Err(e) => {
@@ -75,7 +76,7 @@ impl LoginThrottle {
     /// Counts an attempt; `Ok(Err(seconds))` when it must wait.
     pub async fn check(
         &self,
-        pool: &sqlx::SqlitePool,
+        pool: &Db,
         email: &str,
         addr: Option<IpAddr>,
     ) -> sqlx::Result<Result<(), u64>> {

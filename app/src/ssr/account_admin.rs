@@ -5,7 +5,7 @@ use super::{auth, outbound, AppState};
 use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView};
-use sqlx::SqlitePool;
+use crate::ssr::db::{on_db, Db};
 
 /// For a server function of the Admin area: the signed-in user, if they administer the account,
 /// and the state to act with.
@@ -36,17 +36,17 @@ pub fn check_api_url(raw: &str) -> Result<String, String> {
 
 /// Adds a user to an account or changes their role there, with its audit event.
 pub async fn set_member(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     member_id: i64,
     role: Role,
     by: Actor<'_>,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    store::set_membership(&mut *tx, member_id, account_id, role).await?;
+    store::set_membership(&mut tx, member_id, account_id, role).await?;
     let detail = format!("member={member_id} role={}", role.as_str());
     store::audit_in(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(account_id),
         None,
@@ -62,28 +62,29 @@ pub async fn set_member(
 /// settings there go too, so no runtime of the account gets a credential of theirs again. An
 /// account keeps at least one admin. Returns whether they were a member.
 pub async fn remove_member(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     member_id: i64,
     by: Actor<'_>,
 ) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
-    let role: Option<Role> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2")
-            .bind(member_id)
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let role: Option<Role> = on_db!(&mut tx, |e| sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2"
+    )
+    .bind(member_id)
+    .bind(account_id)
+    .fetch_optional(e)
+    .await)?;
     let Some(role) = role else {
         return Ok(false);
     };
     if role == Role::Admin {
-        let admins: i64 = sqlx::query_scalar(
+        let admins: i64 = on_db!(&mut tx, |e| sqlx::query_scalar(
             "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'admin'",
         )
         .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(e)
+        .await)?;
         if admins == 1 {
             return Err(AppError::Invalid(
                 "An account keeps at least one admin: make someone else admin first.".into(),
@@ -91,23 +92,27 @@ pub async fn remove_member(
         }
     }
     for table in ["git_tokens", "notification_prefs"] {
-        sqlx::query(&format!(
+        on_db!(&mut tx, |e| sqlx::query(&format!(
             "DELETE FROM {table} WHERE user_id = $1
              AND runtime_id IN (SELECT id FROM runtimes WHERE account_id = $2)"
         ))
         .bind(member_id)
         .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
-    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND account_id = $2")
-        .bind(member_id)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+    on_db!(&mut tx, |e| sqlx::query(
+        "DELETE FROM memberships WHERE user_id = $1 AND account_id = $2"
+    )
+    .bind(member_id)
+    .bind(account_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
     let detail = format!("member={member_id}");
     store::audit_in(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(account_id),
         None,
@@ -122,32 +127,35 @@ pub async fn remove_member(
 
 /// Removes a runtime; its tokens, API keys and notification settings go with it. Its audit
 /// events stay (they name it in their detail from now on). Returns its name.
-pub async fn remove_runtime(
-    pool: &SqlitePool,
-    runtime_id: i64,
-    by: Actor<'_>,
-) -> Result<String, AppError> {
+pub async fn remove_runtime(pool: &Db, runtime_id: i64, by: Actor<'_>) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
-    let found: Option<(String, i64)> =
-        sqlx::query_as("SELECT name, account_id FROM runtimes WHERE id = $1")
-            .bind(runtime_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let found: Option<(String, i64)> = on_db!(&mut tx, |e| sqlx::query_as(
+        "SELECT name, account_id FROM runtimes WHERE id = $1"
+    )
+    .bind(runtime_id)
+    .fetch_optional(e)
+    .await)?;
     let Some((name, account_id)) = found else {
         return Err(AppError::NotFound("There is no such runtime.".into()));
     };
-    sqlx::query("UPDATE audit_events SET detail = detail || $1 WHERE runtime_id = $2")
-        .bind(format!(" (runtime {name})"))
-        .bind(runtime_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM runtimes WHERE id = $1")
-        .bind(runtime_id)
-        .execute(&mut *tx)
-        .await?;
+    on_db!(&mut tx, |e| sqlx::query(
+        "UPDATE audit_events SET detail = detail || $1 WHERE runtime_id = $2"
+    )
+    .bind(format!(" (runtime {name})"))
+    .bind(runtime_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_db!(&mut tx, |e| sqlx::query(
+        "DELETE FROM runtimes WHERE id = $1"
+    )
+    .bind(runtime_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
     let detail = format!("runtime={name}");
     store::audit_in(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(account_id),
         None,
@@ -163,13 +171,13 @@ pub async fn remove_runtime(
 /// Disables a user (every session ends, sign-in is refused as for a wrong password, runtimes get
 /// no credential of theirs) or enables them again. Operators only (the CLI).
 pub async fn set_user_disabled(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     disabled: bool,
     by: Actor<'_>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    if !store::set_disabled(&mut *tx, user_id, disabled).await? {
+    if !store::set_disabled(&mut tx, user_id, disabled).await? {
         return Err(AppError::NotFound("There is no such user.".into()));
     }
     let action = if disabled {
@@ -182,15 +190,7 @@ pub async fn set_user_disabled(
     } else {
         ""
     };
-    store::audit(
-        &mut *tx,
-        Some(user_id),
-        None,
-        action,
-        detail,
-        by.client_addr,
-    )
-    .await?;
+    store::audit(&mut tx, Some(user_id), None, action, detail, by.client_addr).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -241,14 +241,14 @@ pub async fn add_runtime(
         .await
         .map_err(AppError::Invalid)?;
     let mut tx = st.pool.begin().await?;
-    let id = store::create_runtime(&mut *tx, account_id, name, kind, &api_url)
+    let id = store::create_runtime(&mut tx, account_id, name, kind, &api_url)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(m) | StoreError::NotFound(m) => AppError::Invalid(m),
             StoreError::Db(e) => AppError::internal("adding a runtime failed", e),
         })?;
     store::audit(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(id),
         AuditAction::RuntimeAdd,
@@ -266,30 +266,34 @@ pub async fn add_runtime(
 
 /// Refuses unless the user is an admin of the account.
 pub async fn require_account_admin(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     account_id: i64,
 ) -> Result<(), AppError> {
-    let role: Option<Role> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2")
-            .bind(user_id)
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?;
+    let role: Option<Role> = on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE user_id = $1 AND account_id = $2"
+    )
+    .bind(user_id)
+    .bind(account_id)
+    .fetch_optional(e)
+    .await)?;
     match role {
         Some(Role::Admin) => Ok(()),
         _ => Err(AppError::Forbidden),
     }
 }
 
-pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
-    let rows: Vec<(String, String, Role)> = sqlx::query_as(
+pub async fn members(pool: &Db, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
+    let rows: Vec<(String, String, Role)> =
+        on_db!(pool, |e| {
+            sqlx::query_as(
         "SELECT u.email, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.account_id = $1 ORDER BY u.email",
     )
     .bind(account_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await
+        })?;
     Ok(rows
         .into_iter()
         .map(|(email, display_name, role)| MemberView {
@@ -302,7 +306,7 @@ pub async fn members(pool: &SqlitePool, account_id: i64) -> sqlx::Result<Vec<Mem
 
 /// The runtime, if it belongs to an account the user administers.
 pub async fn admin_runtime(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     runtime_id: i64,
 ) -> Result<crate::model::RuntimeRow, AppError> {
@@ -317,7 +321,7 @@ pub async fn admin_runtime(
 pub const AUDIT_SHOWN: i64 = 30;
 
 /// Everything the Admin area shows: the accounts the user administers. Forbidden for others.
-pub async fn overview(pool: &SqlitePool, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
+pub async fn overview(pool: &Db, user_id: i64) -> Result<Vec<AdminAccount>, AppError> {
     let accounts: Vec<_> = store::accounts_of_user(pool, user_id)
         .await?
         .into_iter()

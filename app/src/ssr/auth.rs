@@ -3,11 +3,11 @@
 use super::store::{self, UserRecord};
 use crate::error::AppError;
 use crate::model::AuditAction;
+use crate::ssr::db::Db;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use sqlx::SqlitePool;
 use std::sync::OnceLock;
 use tower_sessions::Session;
 
@@ -80,7 +80,7 @@ async fn dummy_hash() -> String {
 /// Checks an email and password. `None` both for an unknown email and for a wrong password;
 /// the difference is logged at debug level only.
 pub async fn verify_login(
-    pool: &SqlitePool,
+    pool: &Db,
     email: &str,
     password: &str,
 ) -> anyhow::Result<Option<UserRecord>> {
@@ -122,10 +122,7 @@ pub async fn log_out(session: &Session) -> anyhow::Result<()> {
 }
 
 /// The signed-in user of this session, if any.
-pub async fn session_user(
-    session: &Session,
-    pool: &SqlitePool,
-) -> anyhow::Result<Option<UserRecord>> {
+pub async fn session_user(session: &Session, pool: &Db) -> anyhow::Result<Option<UserRecord>> {
     let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
         return Ok(None);
     };
@@ -164,7 +161,7 @@ async fn touch(session: &Session) -> anyhow::Result<()> {
 /// of the user ends; this one continues under a fresh id.
 pub async fn change_password(
     session: &Session,
-    pool: &SqlitePool,
+    pool: &Db,
     user: &UserRecord,
     current: String,
     new: String,
@@ -196,9 +193,9 @@ pub async fn change_password(
         .map_err(|e| AppError::internal("password hashing failed", e))?;
     // The new hash and its audit event commit together.
     let mut tx = pool.begin().await?;
-    let epoch = store::set_password(&mut *tx, user.id, &hash).await?;
+    let epoch = store::set_password(&mut tx, user.id, &hash).await?;
     store::audit(
-        &mut *tx,
+        &mut tx,
         Some(user.id),
         None,
         AuditAction::PasswordChange,

@@ -6,10 +6,10 @@ use super::store::{self, Actor};
 use super::{tokens, AppState};
 use crate::model::AuditAction;
 use crate::model::{ProviderKind, TokenStatus};
+use crate::ssr::db::{on_db, Db};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 const KEY_PREFIX: &str = "gpk_";
 
@@ -35,22 +35,24 @@ pub struct KeyInfo {
 
 /// Creates a key for a runtime and returns it: the only time it is ever shown. Keys carry
 /// 190 random bits, so a fast hash is enough to store them.
-pub async fn create_key(pool: &SqlitePool, runtime_id: i64, by: Actor<'_>) -> sqlx::Result<Secret> {
+pub async fn create_key(pool: &Db, runtime_id: i64, by: Actor<'_>) -> sqlx::Result<Secret> {
     let prefix = random(8);
     let key = format!("{KEY_PREFIX}{prefix}_{}", random(32));
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    on_db!(&mut tx, |e| {
+        sqlx::query(
         "INSERT INTO runtime_keys (runtime_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(runtime_id)
     .bind(&prefix)
     .bind(hash(&key))
     .bind(Utc::now())
-    .execute(&mut *tx)
-    .await?;
+    .execute(e)
+    .await.map(|r| r.rows_affected())
+    })?;
     let detail = format!("key={prefix}");
     store::audit(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(runtime_id),
         AuditAction::RuntimeKeyCreate,
@@ -62,13 +64,15 @@ pub async fn create_key(pool: &SqlitePool, runtime_id: i64, by: Actor<'_>) -> sq
     Ok(Secret::new(key))
 }
 
-pub async fn list_keys(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Vec<KeyInfo>> {
-    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+pub async fn list_keys(pool: &Db, runtime_id: i64) -> sqlx::Result<Vec<KeyInfo>> {
+    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = on_db!(pool, |e| {
+        sqlx::query_as(
         "SELECT prefix, created_at, revoked_at FROM runtime_keys WHERE runtime_id = $1 ORDER BY created_at",
     )
     .bind(runtime_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|(prefix, created_at, revoked_at)| KeyInfo {
@@ -82,24 +86,26 @@ pub async fn list_keys(pool: &SqlitePool, runtime_id: i64) -> sqlx::Result<Vec<K
 /// Revokes a runtime's key by prefix; false when there is no such live key.
 /// Revokes a runtime's active key, with its audit event; false if there is no such key.
 pub async fn revoke_key(
-    pool: &SqlitePool,
+    pool: &Db,
     runtime_id: i64,
     prefix: &str,
     by: Actor<'_>,
 ) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
-    let r = sqlx::query("UPDATE runtime_keys SET revoked_at = $1 WHERE runtime_id = $2 AND prefix = $3 AND revoked_at IS NULL")
+    let r = on_db!(&mut tx, |e| {
+        sqlx::query("UPDATE runtime_keys SET revoked_at = $1 WHERE runtime_id = $2 AND prefix = $3 AND revoked_at IS NULL")
         .bind(Utc::now())
         .bind(runtime_id)
         .bind(prefix)
-        .execute(&mut *tx)
-        .await?;
-    if r.rows_affected() == 0 {
+        .execute(e)
+        .await.map(|r| r.rows_affected())
+    })?;
+    if r == 0 {
         return Ok(false);
     }
     let detail = format!("key={prefix}");
     store::audit(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(runtime_id),
         AuditAction::RuntimeKeyRevoke,
@@ -112,16 +118,16 @@ pub async fn revoke_key(
 }
 
 /// The runtime a live key belongs to, with the key's prefix (for rate limiting and logs).
-pub async fn runtime_of_key(pool: &SqlitePool, key: &str) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn runtime_of_key(pool: &Db, key: &str) -> sqlx::Result<Option<(i64, String)>> {
     if !key.starts_with(KEY_PREFIX) || key.len() > 100 {
         return Ok(None);
     }
-    sqlx::query_as(
+    on_db!(pool, |e| sqlx::query_as(
         "SELECT runtime_id, prefix FROM runtime_keys WHERE key_hash = $1 AND revoked_at IS NULL",
     )
     .bind(hash(key))
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(e)
+    .await)
 }
 
 /// A user's Git credential as the runtime receives it.

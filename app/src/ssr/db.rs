@@ -1,11 +1,192 @@
-//! Opening the database: one pool, migrations embedded in the binary and run at start.
+//! Opening the database and running statements on it. One binary, two engines chosen by the
+//! URL: SQLite (the embedded default: one writer, read-only readers, a checkpointer) and
+//! PostgreSQL (one pool, for several replicas). Not `sqlx::Any`, which has no chrono and no
+//! PostgreSQL types: [`Db`] holds a typed pool per engine, and [`on_db!`] compiles one statement
+//! for each, so the SQL is written once where the dialects agree (`$N`, `RETURNING`).
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A database of either engine. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open transaction of either engine; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Where one statement runs: a pool or a connection (a transaction's) of either engine.
+/// Store functions take `impl Into<Exec<'_>>`, so callers pass `&Db` or `&mut Tx`.
+pub enum Exec<'a> {
+    Sqlite(&'a SqlitePool),
+    SqliteConn(&'a mut SqliteConnection),
+    Postgres(&'a PgPool),
+    PostgresConn(&'a mut PgConnection),
+}
+
+/// Runs `$body` with `$e` bound to the engine's executor; the body is compiled once per engine.
+/// The second form gives each engine its own statement where the dialects differ.
+#[macro_export]
+macro_rules! on_db {
+    ($exec:expr, |$e:ident| $body:expr) => {
+        match Into::<$crate::ssr::db::Exec<'_>>::into($exec) {
+            $crate::ssr::db::Exec::Sqlite($e) => $body,
+            $crate::ssr::db::Exec::SqliteConn($e) => $body,
+            $crate::ssr::db::Exec::Postgres($e) => $body,
+            $crate::ssr::db::Exec::PostgresConn($e) => $body,
+        }
+    };
+    ($exec:expr, sqlite |$s:ident| $sbody:expr, postgres |$p:ident| $pbody:expr) => {
+        match Into::<$crate::ssr::db::Exec<'_>>::into($exec) {
+            $crate::ssr::db::Exec::Sqlite($s) => $sbody,
+            $crate::ssr::db::Exec::SqliteConn($s) => $sbody,
+            $crate::ssr::db::Exec::Postgres($p) => $pbody,
+            $crate::ssr::db::Exec::PostgresConn($p) => $pbody,
+        }
+    };
+}
+pub use on_db;
+
+impl<'a> From<&'a Db> for Exec<'a> {
+    fn from(db: &'a Db) -> Self {
+        match db {
+            Db::Sqlite(p) => Exec::Sqlite(p),
+            Db::Postgres(p) => Exec::Postgres(p),
+        }
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        match tx {
+            Tx::Sqlite(t) => Exec::SqliteConn(t),
+            Tx::Postgres(t) => Exec::PostgresConn(t),
+        }
+    }
+}
+
+impl<'a> From<&'a SqlitePool> for Exec<'a> {
+    fn from(p: &'a SqlitePool) -> Self {
+        Exec::Sqlite(p)
+    }
+}
+
+impl<'a> From<&'a PgPool> for Exec<'a> {
+    fn from(p: &'a PgPool) -> Self {
+        Exec::Postgres(p)
+    }
+}
+
+impl Db {
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// Connections in use and idle, for the metrics.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// The SQLite pool, for what only SQLite has (its session table, its checkpoints).
+    pub fn as_sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Db::Sqlite(p) => Some(p),
+            Db::Postgres(_) => None,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+impl From<SqlitePool> for Db {
+    fn from(p: SqlitePool) -> Self {
+        Db::Sqlite(p)
+    }
+}
+
+/// Whether a database URL names PostgreSQL (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens the database the URL names and brings its schema up to date. On PostgreSQL, one pool
+/// of `max_connections` serves writes and reads alike.
+pub async fn open(database_url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    if !is_postgres_url(database_url) {
+        return Ok(Db::Sqlite(connect(database_url).await?));
+    }
+    let options = PgConnectOptions::from_str(database_url)
+        .map_err(|e| anyhow::anyhow!("GITPAT_DATABASE_URL is not a PostgreSQL URL: {e}"))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("cannot open the database {}: {e}", shown_url(database_url))
+        })?;
+    PG_MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    Ok(Db::Postgres(pool))
+}
+
+/// The read pool beside [`open`]'s: SQLite's read-only readers, or the same PostgreSQL pool.
+pub async fn open_readers(database_url: &str, writer: &Db, connections: u32) -> anyhow::Result<Db> {
+    match writer {
+        Db::Sqlite(w) => Ok(Db::Sqlite(
+            connect_readers(database_url, w, connections).await?,
+        )),
+        Db::Postgres(_) => Ok(writer.clone()),
+    }
+}
+
+/// A database URL fit for a message or a log line: its password replaced.
+pub fn shown_url(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => database_url.to_string(),
+    }
+}
 
 /// What every connection of ours shares: the parsed URL, foreign keys, and a busy timeout, so a
 /// connection that finds the database locked (another process, a checkpoint) waits, not fails.
@@ -92,6 +273,43 @@ pub async fn checkpoint_forever(database_url: &str) -> anyhow::Result<()> {
         {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
+    }
+}
+
+/// The variable naming the PostgreSQL server the tests run on (its maintenance database, e.g.
+/// `postgres://gitpat@127.0.0.1:55432/postgres`); unset, they run on SQLite.
+pub const TEST_DATABASE_URL: &str = "GITPAT_TEST_DATABASE_URL";
+
+/// A new, empty database for one test on the PostgreSQL server `base` names; its URL is
+/// returned. Made by `CREATE DATABASE` (a file copy of the template: milliseconds), never
+/// dropped: the test command's cluster is thrown away whole.
+pub async fn fresh_postgres(base: &str) -> anyhow::Result<String> {
+    use rand::Rng;
+    use sqlx::Connection;
+    static SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "t{}_{}_{:06x}",
+        std::process::id(),
+        SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        rand::thread_rng().gen::<u32>() & 0xff_ffff
+    );
+    let mut conn = PgConnection::connect(base)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reach {}: {e}", shown_url(base)))?;
+    sqlx::query(&format!("CREATE DATABASE {name} STRATEGY = FILE_COPY"))
+        .execute(&mut conn)
+        .await?;
+    let mut url = url::Url::parse(base)?;
+    url.set_path(&name);
+    Ok(url.to_string())
+}
+
+/// The database a unit test of the store runs on: a fresh PostgreSQL database when
+/// [`TEST_DATABASE_URL`] is set, else an in-memory SQLite one; migrated either way.
+pub async fn test_db() -> anyhow::Result<Db> {
+    match std::env::var(TEST_DATABASE_URL) {
+        Ok(base) if !base.is_empty() => open(&fresh_postgres(&base).await?, 2).await,
+        _ => open("sqlite::memory:", 1).await,
     }
 }
 

@@ -16,17 +16,16 @@ pub mod tokens;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 /// What every request handler and server function can reach. Cheap to clone.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The one writing connection (see `db::connect`); also for reads inside a change.
-    pub pool: SqlitePool,
+    pub pool: db::Db,
     /// Read-only connections for page views (see `db::connect_readers`).
     #[from_ref(skip)]
-    pub reads: SqlitePool,
+    pub reads: db::Db,
     /// External base URL; decides Secure cookies and OAuth redirect URIs.
     pub public_url: url::Url,
     pub keys: std::sync::Arc<crypto::Keyring>,

@@ -8,6 +8,7 @@ use super::crypto::{token_aad, Sealed};
 use super::oauth::{refresh_aad, secret_aad};
 use super::AppState;
 use crate::model::ProviderKind;
+use crate::ssr::db::on_db;
 
 /// Rows re-sealed per transaction.
 pub const BATCH: i64 = 200;
@@ -25,14 +26,14 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
     let current = st.keys.current_id().to_string();
     let mut report = RekeyReport::default();
     loop {
-        let rows: Vec<(i64, i64, String, Vec<u8>)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, String, Vec<u8>)> = on_db!(&st.pool, |e| sqlx::query_as(
             "SELECT user_id, runtime_id, key_id, ciphertext FROM git_tokens
              WHERE key_id != $1 ORDER BY user_id, runtime_id LIMIT $2",
         )
         .bind(&current)
         .bind(BATCH)
-        .fetch_all(&st.pool)
-        .await?;
+        .fetch_all(e)
+        .await)?;
         if rows.is_empty() {
             break;
         }
@@ -45,7 +46,7 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
             })?;
             let new = st.keys.seal(&token, &aad);
             // Only if nobody replaced it meanwhile; a replacement is under the current key.
-            sqlx::query(
+            on_db!(&mut tx, |e| sqlx::query(
                 "UPDATE git_tokens SET key_id = $1, ciphertext = $2, fingerprint = $3
                  WHERE user_id = $4 AND runtime_id = $5 AND ciphertext = $6",
             )
@@ -55,23 +56,24 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
             .bind(user_id)
             .bind(runtime_id)
             .bind(&old.blob)
-            .execute(&mut *tx)
-            .await?;
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
             report.tokens += 1;
         }
         tx.commit().await?;
         progress(&format!("tokens re-sealed: {}", report.tokens));
     }
     loop {
-        let rows: Vec<(i64, i64, String, Vec<u8>)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, String, Vec<u8>)> = on_db!(&st.pool, |e| sqlx::query_as(
             "SELECT user_id, runtime_id, refresh_key_id, refresh_ciphertext FROM git_tokens
              WHERE refresh_key_id IS NOT NULL AND refresh_key_id != $1
              ORDER BY user_id, runtime_id LIMIT $2",
         )
         .bind(&current)
         .bind(BATCH)
-        .fetch_all(&st.pool)
-        .await?;
+        .fetch_all(e)
+        .await)?;
         if rows.is_empty() {
             break;
         }
@@ -83,7 +85,7 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
                 anyhow::anyhow!("the refresh token of user {user_id} on runtime {runtime_id}: {e}")
             })?;
             let new = st.keys.seal(&refresh, &aad);
-            sqlx::query(
+            on_db!(&mut tx, |e| sqlx::query(
                 "UPDATE git_tokens SET refresh_key_id = $1, refresh_ciphertext = $2
                  WHERE user_id = $3 AND runtime_id = $4 AND refresh_ciphertext = $5",
             )
@@ -92,8 +94,9 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
             .bind(user_id)
             .bind(runtime_id)
             .bind(&old.blob)
-            .execute(&mut *tx)
-            .await?;
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
             report.refresh_tokens += 1;
         }
         tx.commit().await?;
@@ -103,14 +106,15 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
         ));
     }
     loop {
-        let rows: Vec<(i64, i64, ProviderKind, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, account_id, provider, secret_key_id, secret_ciphertext FROM oauth_apps
+        let rows: Vec<(i64, i64, ProviderKind, String, Vec<u8>)> =
+            on_db!(&st.pool, |e| sqlx::query_as(
+                "SELECT id, account_id, provider, secret_key_id, secret_ciphertext FROM oauth_apps
              WHERE secret_key_id != $1 ORDER BY id LIMIT $2",
-        )
-        .bind(&current)
-        .bind(BATCH)
-        .fetch_all(&st.pool)
-        .await?;
+            )
+            .bind(&current)
+            .bind(BATCH)
+            .fetch_all(e)
+            .await)?;
         if rows.is_empty() {
             break;
         }
@@ -123,7 +127,7 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
                 .open(&old, &aad)
                 .map_err(|e| anyhow::anyhow!("the client secret of OAuth app {id}: {e}"))?;
             let new = st.keys.seal(&secret, &aad);
-            sqlx::query(
+            on_db!(&mut tx, |e| sqlx::query(
                 "UPDATE oauth_apps SET secret_key_id = $1, secret_ciphertext = $2
                  WHERE id = $3 AND secret_ciphertext = $4",
             )
@@ -131,8 +135,9 @@ pub async fn rekey(st: &AppState, mut progress: impl FnMut(&str)) -> anyhow::Res
             .bind(&new.blob)
             .bind(id)
             .bind(&old.blob)
-            .execute(&mut *tx)
-            .await?;
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
             report.client_secrets += 1;
         }
         tx.commit().await?;

@@ -23,11 +23,11 @@ async fn non_admins_are_refused_by_every_admin_function() {
             );
         }
     }
-    let counts: (i64, i64, i64) = sqlx::query_as(
+    let counts: (i64, i64, i64) = app::on_db!(&app.state.pool, |e| sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM oauth_apps), (SELECT COUNT(*) FROM runtimes), (SELECT COUNT(*) FROM memberships WHERE role = 'admin')",
     )
-    .fetch_one(&app.state.pool)
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap();
     assert_eq!(counts, (0, 2, 1), "nothing changed");
 }
@@ -62,10 +62,12 @@ async fn an_admin_manages_oauth_apps_runtimes_and_members() {
         !overview.contains("Globex"),
         "only accounts dana administers"
     );
-    let blob: Vec<u8> = sqlx::query_scalar("SELECT secret_ciphertext FROM oauth_apps")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let blob: Vec<u8> = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT secret_ciphertext FROM oauth_apps"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert!(!blob.windows(10).any(|w| w == b"very-secre"));
 
     // The runtime's drawer now offers OAuth.
@@ -119,10 +121,12 @@ async fn an_admin_manages_oauth_apps_runtimes_and_members() {
     ];
     // An unknown email gets the answer a registered one gets, and nothing happens.
     let members = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap()
+        app::on_db!(&app.state.pool, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM memberships"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap()
     };
     let before = members().await;
     let (status, body) =
@@ -160,11 +164,11 @@ async fn an_admin_manages_oauth_apps_runtimes_and_members() {
             .0,
         StatusCode::NOT_FOUND
     );
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
         "SELECT action FROM audit_events WHERE action LIKE 'admin.%' ORDER BY id",
     )
-    .fetch_all(&app.state.pool)
-    .await
+    .fetch_all(e)
+    .await)
     .unwrap();
     assert_eq!(
         actions,
@@ -206,10 +210,12 @@ async fn bad_oauth_app_input_is_refused_with_the_field_named() {
         );
         assert!(body.contains(want), "{field}={value}: {body}");
     }
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_apps")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let n: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM oauth_apps"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -254,10 +260,12 @@ async fn runtime_api_keys_are_shown_once_listed_by_prefix_and_revocable() {
         "listed by prefix, never shown again"
     );
     let (stored_prefix, stored_hash): (String, String) =
-        sqlx::query_as("SELECT prefix, key_hash FROM runtime_keys")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
+        app::on_db!(&app.state.pool, |e| sqlx::query_as(
+            "SELECT prefix, key_hash FROM runtime_keys"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap();
     use sha2::Digest;
     let want: String = sha2::Sha256::digest(key.as_bytes())
         .iter()

@@ -13,10 +13,10 @@ const GOOD: &str = "ghp_deproToken1111111111111111111111111111";
 const GL: &str = "glpat-deproToken22222222";
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
+    app::on_db!(&app.state.pool, |e| sqlx::query_scalar(sql)
+        .fetch_one(e)
+        .await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -28,12 +28,15 @@ async fn a_removed_member_loses_the_account_its_tokens_and_credentials_at_once()
     .await;
     let globex = f.seed.globex.to_string();
     // Dana administers Globex here; olu, a member, holds a token on its runtime.
-    sqlx::query("UPDATE memberships SET role = 'admin' WHERE user_id = $1 AND account_id = $2")
-        .bind(f.seed.dana)
-        .bind(f.seed.globex)
-        .execute(&f.app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&f.app.state.pool, |e| sqlx::query(
+        "UPDATE memberships SET role = 'admin' WHERE user_id = $1 AND account_id = $2"
+    )
+    .bind(f.seed.dana)
+    .bind(f.seed.globex)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let (status, body) = status_and_body(
         &f.app,
         call_fn(

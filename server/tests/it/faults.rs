@@ -35,11 +35,13 @@ async fn setup() -> Fixture {
 }
 
 async fn status_of(app: &TestApp, rt: i64) -> (String, String) {
-    sqlx::query_as("SELECT status, COALESCE(last_error, '') FROM git_tokens WHERE runtime_id = $1")
-        .bind(rt)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
+    app::on_db!(&app.state.pool, |e| sqlx::query_as(
+        "SELECT status, COALESCE(last_error, '') FROM git_tokens WHERE runtime_id = $1"
+    )
+    .bind(rt)
+    .fetch_one(e)
+    .await)
+    .unwrap()
 }
 
 fn due() -> chrono::DateTime<Utc> {
@@ -114,11 +116,14 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
         assert_eq!(status, want, "{label}");
     }
     // Down: nothing listens on the runtime's API address.
-    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1")
-        .bind(seed.acme_rt)
-        .execute(pool)
-        .await
-        .unwrap();
+    app::on_db!(pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let report = tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
     assert_eq!(report.invalid, 0);
     let (status, error) = status_of(&app, seed.acme_rt).await;
@@ -133,11 +138,12 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
 async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
     let Fixture { app, seed, emu, .. } = setup().await;
     let pool = &app.state.pool;
-    let before: Vec<(String, String)> =
-        sqlx::query_as("SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let before: Vec<(String, String)> = app::on_db!(pool, |e| sqlx::query_as(
+        "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     emu.register(FakeToken {
         fail_status: Some(429),
         ..fake(GOOD, &["repo"])
@@ -146,11 +152,12 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
     let report = tokens::revalidate_due(&app.state, due(), 1).await.unwrap();
     assert_eq!(report.deferred, 2, "{report:?}");
     assert_eq!(report.checked, 0);
-    let after: Vec<(String, String)> =
-        sqlx::query_as("SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let after: Vec<(String, String)> = app::on_db!(pool, |e| sqlx::query_as(
+        "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     assert_eq!(
         before, after,
         "statuses and check times untouched: still due"
@@ -198,11 +205,13 @@ async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(release.is_finished(), "the write waited for the lock");
     release.await.unwrap();
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens WHERE runtime_id = $1")
-        .bind(seed.acme_rt)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let left: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM git_tokens WHERE runtime_id = $1"
+    )
+    .bind(seed.acme_rt)
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(left, 0);
 }
 
@@ -224,10 +233,12 @@ async fn startup_refuses_a_missing_or_wrong_key_and_touches_nothing() {
         Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap()
     };
     let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM git_tokens")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap()
+        app::on_db!(&app.state.pool, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM git_tokens"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap()
     };
     assert_eq!(count().await, 2);
 
@@ -289,10 +300,11 @@ async fn the_checkpoint_task_keeps_the_write_ahead_log_from_growing() {
     let url = format!("sqlite://{}?mode=rwc", db.display());
     let wal = dir.path().join("wal.db-wal");
     let pool = app::ssr::db::connect(&url).await.unwrap();
-    sqlx::query("CREATE TABLE filler (b BLOB)")
-        .execute(&pool)
+    app::on_db!(&pool, |e| sqlx::query("CREATE TABLE filler (b BLOB)")
+        .execute(e)
         .await
-        .unwrap();
+        .map(|r| r.rows_affected()))
+    .unwrap();
 
     // Commits no longer checkpoint (SQLite's default would, every 1,000 pages = 4 MiB): the log grows.
     let first = wal_after_writing(&pool, &wal, 1500).await;
@@ -309,9 +321,9 @@ async fn the_checkpoint_task_keeps_the_write_ahead_log_from_growing() {
     let third = wal_after_writing(&pool, &wal, 1500).await;
     task.abort();
     assert_eq!(third, second, "the log grew after the checkpoint task ran");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM filler")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let rows: i64 = app::on_db!(&pool, |e| sqlx::query_scalar("SELECT COUNT(*) FROM filler")
+        .fetch_one(e)
+        .await)
+    .unwrap();
     assert_eq!(rows, 4500);
 }

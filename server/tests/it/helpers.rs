@@ -307,18 +307,24 @@ pub async fn with_emulator(
         emu.register(t);
     }
     let addr = emu.spawn("127.0.0.1:0").await.unwrap();
-    sqlx::query("UPDATE runtimes SET api_url = $1 WHERE id = $2")
-        .bind(format!("http://{addr}/github"))
-        .bind(seed.acme_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE runtimes SET api_url = $1 WHERE id = $2")
-        .bind(format!("http://{addr}/gitlab/api/v4"))
-        .bind(seed.globex_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = $1 WHERE id = $2"
+    )
+    .bind(format!("http://{addr}/github"))
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = $1 WHERE id = $2"
+    )
+    .bind(format!("http://{addr}/gitlab/api/v4"))
+    .bind(seed.globex_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     emu
 }
 

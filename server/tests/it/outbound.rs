@@ -48,11 +48,11 @@ async fn admins_cannot_save_urls_that_lead_inside() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("token URL leads to 192.168.1.1"), "{body}");
-    let stored: i64 = sqlx::query_scalar(
+    let stored: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM runtimes WHERE name = 'inside') + (SELECT COUNT(*) FROM oauth_apps)",
     )
-    .fetch_one(&app.state.pool)
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap();
     assert_eq!(stored, 0);
 }
@@ -65,17 +65,22 @@ async fn a_name_that_resolves_inside_at_call_time_is_not_called() {
     let mut state = f.app.another_node().await;
     state.outbound = Outbound::default();
     state.http = providers::http_client(&state.outbound);
-    let api: String = sqlx::query_scalar("SELECT api_url FROM runtimes WHERE id = $1")
-        .bind(f.seed.acme_rt)
-        .fetch_one(&state.pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE runtimes SET api_url = $1 WHERE id = $2")
-        .bind(api.replace("127.0.0.1", "localhost"))
-        .bind(f.seed.acme_rt)
-        .execute(&state.pool)
-        .await
-        .unwrap();
+    let api: String = app::on_db!(&state.pool, |e| sqlx::query_scalar(
+        "SELECT api_url FROM runtimes WHERE id = $1"
+    )
+    .bind(f.seed.acme_rt)
+    .fetch_one(e)
+    .await)
+    .unwrap();
+    app::on_db!(&state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = $1 WHERE id = $2"
+    )
+    .bind(api.replace("127.0.0.1", "localhost"))
+    .bind(f.seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let store = server::router::session_store(&state).await.unwrap();
     let router = server::router::app(state.clone(), store, false, LOGIN_PER_MINUTE);
     let req = call_fn(

@@ -176,14 +176,18 @@ impl Harness {
             &format!("{PASSWORD}\n"),
         );
         let pool = self.read_only().await;
-        let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM runtimes ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let emails: Vec<String> = app::on_db!(&pool, |e| sqlx::query_scalar(
+            "SELECT email FROM users ORDER BY id"
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
+        let ids: Vec<i64> = app::on_db!(&pool, |e| sqlx::query_scalar(
+            "SELECT id FROM runtimes ORDER BY id"
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
         pool.close().await;
         assert_eq!((emails.len(), ids.len()), (users, runtimes));
         (emails, ids)
@@ -282,9 +286,10 @@ impl Harness {
             }
         }
         let pool = self.read_only().await;
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&pool)
-            .await
+        let integrity: String =
+            app::on_db!(&pool, |e| sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(e)
+                .await)
             .unwrap();
         pool.close().await;
         Verified {

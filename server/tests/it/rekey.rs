@@ -21,11 +21,13 @@ async fn after_a_rekey_the_new_key_alone_opens_every_secret() {
         f.seed.acme,
         "acme-two",
         app::model::ProviderKind::Github,
-        &sqlx::query_scalar::<_, String>("SELECT api_url FROM runtimes WHERE id = $1")
-            .bind(f.seed.acme_rt)
-            .fetch_one(&f.app.state.pool)
-            .await
-            .unwrap(),
+        &app::on_db!(&f.app.state.pool, |e| sqlx::query_scalar::<_, String>(
+            "SELECT api_url FROM runtimes WHERE id = $1"
+        )
+        .bind(f.seed.acme_rt)
+        .fetch_one(e)
+        .await)
+        .unwrap(),
     )
     .await
     .unwrap();
@@ -104,10 +106,12 @@ async fn after_a_rekey_the_new_key_alone_opens_every_secret() {
         .unwrap();
     assert_eq!(row.token.as_ref().unwrap().shared_with, ["acme-two"]);
     let fresh = alone.keys.fingerprint(&Secret::new(GOOD));
-    let stored: Vec<String> = sqlx::query_scalar("SELECT fingerprint FROM git_tokens")
-        .fetch_all(&alone.pool)
-        .await
-        .unwrap();
+    let stored: Vec<String> = app::on_db!(&alone.pool, |e| sqlx::query_scalar(
+        "SELECT fingerprint FROM git_tokens"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     assert!(
         stored.iter().all(|s| *s == fresh),
         "a token added under K2 would match"

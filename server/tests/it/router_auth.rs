@@ -194,11 +194,12 @@ async fn sign_in_is_throttled_per_email_the_same_for_unknown_emails() {
         .send(login_request("olu@example.com", PASSWORD, "", None))
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let failures: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'login.failure'")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
+    let failures: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'login.failure'"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(
         failures,
         2 * LIMIT as i64,

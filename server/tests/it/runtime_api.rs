@@ -70,12 +70,13 @@ async fn the_right_key_reads_the_users_credential_uncached_and_audited() {
     assert_eq!(json["username"], "octo");
     assert_eq!(json["provider"], "github");
     assert!(json["expires_at"].is_string());
-    let audit: Vec<(Option<i64>, Option<i64>, String)> = sqlx::query_as(
-        "SELECT user_id, runtime_id, detail FROM audit_events WHERE action = 'credential.read'",
-    )
-    .fetch_all(&app.state.pool)
-    .await
-    .unwrap();
+    let audit: Vec<(Option<i64>, Option<i64>, String)> =
+        app::on_db!(&app.state.pool, |e| sqlx::query_as(
+            "SELECT user_id, runtime_id, detail FROM audit_events WHERE action = 'credential.read'",
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(
         (audit[0].0, audit[0].1),
@@ -118,10 +119,13 @@ async fn refusals() {
     );
     assert_eq!(status(read(&key, "")).await, StatusCode::BAD_REQUEST);
 
-    sqlx::query("UPDATE git_tokens SET status = 'invalid'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE git_tokens SET status = 'invalid'"
+    )
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     assert_eq!(
         status(read(&key, "dana@example.com")).await,
         StatusCode::CONFLICT
@@ -188,11 +192,14 @@ async fn git_uses_the_credential_helper() {
         globex_key,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1")
-        .bind(seed.acme_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = app.router.clone();
@@ -293,11 +300,14 @@ fn helper(dir: &std::path::Path, env: &[(&str, &str)], request: &str) -> std::pr
 #[tokio::test]
 async fn the_helper_answers_https_only_and_never_reads_a_repositorys_config() {
     let Keyed { app, seed, key, .. } = setup().await;
-    sqlx::query("UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1")
-        .bind(seed.acme_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = 'https://api.github.com' WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = app.router.clone();
@@ -375,11 +385,11 @@ async fn the_helper_answers_https_only_and_never_reads_a_repositorys_config() {
     assert!(stderr(&out).contains("set GITPAT_URL"), "{}", stderr(&out));
     // The reads that reached gitpat (https, and http, whose answer the helper then refused to
     // pass on) were audited with the caller's address.
-    let addrs: Vec<Option<String>> = sqlx::query_scalar(
+    let addrs: Vec<Option<String>> = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
         "SELECT client_addr FROM audit_events WHERE action = 'credential.read' AND detail LIKE '%outcome=ok%'",
     )
-    .fetch_all(&app.state.pool)
-    .await
+    .fetch_all(e)
+    .await)
     .unwrap();
     assert_eq!(
         addrs,

@@ -49,11 +49,11 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
     send(attempt("198.51.100.2", "203.0.113.99", "olu@example.com"))
         .await
         .unwrap();
-    let addrs: Vec<String> = sqlx::query_scalar(
+    let addrs: Vec<String> = app::on_db!(&state.pool, |e| sqlx::query_scalar(
         "SELECT client_addr FROM audit_events WHERE action = 'login.failure' ORDER BY id",
     )
-    .fetch_all(&state.pool)
-    .await
+    .fetch_all(e)
+    .await)
     .unwrap();
     assert_eq!(addrs, ["203.0.113.7", "198.51.100.2"]);
 

@@ -4,10 +4,11 @@ use super::{secret_aad, OAuthApp};
 use crate::model::AuditAction;
 use crate::model::{OAuthAppView, ProviderKind};
 use crate::ssr::crypto::{Sealed, Secret};
+use crate::ssr::db::{on_db, Db};
 use crate::ssr::store::{self, Actor};
 use crate::ssr::AppState;
 use chrono::Utc;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
 
 fn check_url(what: &str, u: &str) -> Result<String, String> {
     crate::ssr::outbound::check_url(what, u).map(|url| url.to_string())
@@ -107,7 +108,7 @@ pub async fn set_app(
     let sealed = st
         .keys
         .seal(&app.client_secret, &secret_aad(account_id, provider));
-    sqlx::query(
+    on_db!(&mut tx, |e| sqlx::query(
         "INSERT INTO oauth_apps (account_id, provider, client_id, secret_key_id, secret_ciphertext,
              authorize_url, token_url, scopes, expiry_days, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -127,12 +128,12 @@ pub async fn set_app(
     .bind(app.scopes.join(" "))
     .bind(app.expiry_days)
     .bind(Utc::now())
-    .execute(&mut *tx)
-    .await
+    .execute(e)
+    .await.map(|r| r.rows_affected()))
     .map_err(failed)?;
     let detail = format!("provider={provider}");
     store::audit_in(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(account_id),
         None,
@@ -147,23 +148,26 @@ pub async fn set_app(
 
 /// Removes the account's OAuth app for a provider, with its audit event; false if there was none.
 pub async fn remove_app(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     provider: ProviderKind,
     by: Actor<'_>,
 ) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
-    let r = sqlx::query("DELETE FROM oauth_apps WHERE account_id = $1 AND provider = $2")
-        .bind(account_id)
-        .bind(provider)
-        .execute(&mut *tx)
-        .await?;
-    if r.rows_affected() == 0 {
+    let r = on_db!(&mut tx, |e| sqlx::query(
+        "DELETE FROM oauth_apps WHERE account_id = $1 AND provider = $2"
+    )
+    .bind(account_id)
+    .bind(provider)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if r == 0 {
         return Ok(false);
     }
     let detail = format!("provider={provider}");
     store::audit_in(
-        &mut *tx,
+        &mut tx,
         by.user_id,
         Some(account_id),
         None,
@@ -198,10 +202,12 @@ const APP_SELECT: &str =
      FROM oauth_apps o JOIN accounts a ON a.id = o.account_id";
 
 /// The OAuth apps of the given accounts, as admins may see them (never the secret).
-pub async fn list_apps(pool: &SqlitePool, account_ids: &[i64]) -> sqlx::Result<Vec<OAuthAppView>> {
-    let all: Vec<AppRecord> = sqlx::query_as(&format!("{APP_SELECT} ORDER BY a.name, o.provider"))
-        .fetch_all(pool)
-        .await?;
+pub async fn list_apps(pool: &Db, account_ids: &[i64]) -> sqlx::Result<Vec<OAuthAppView>> {
+    let all: Vec<AppRecord> = on_db!(pool, |e| sqlx::query_as(&format!(
+        "{APP_SELECT} ORDER BY a.name, o.provider"
+    ))
+    .fetch_all(e)
+    .await)?;
     Ok(all
         .into_iter()
         .filter(|r| account_ids.contains(&r.account_id))
@@ -224,13 +230,13 @@ pub async fn app_for(
     account_id: i64,
     provider: ProviderKind,
 ) -> anyhow::Result<Option<OAuthApp>> {
-    let rec: Option<AppRecord> = sqlx::query_as(&format!(
+    let rec: Option<AppRecord> = on_db!(&st.pool, |e| sqlx::query_as(&format!(
         "{APP_SELECT} WHERE o.account_id = ? AND o.provider = ?"
     ))
     .bind(account_id)
     .bind(provider)
-    .fetch_optional(&st.pool)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     let Some(r) = rec else { return Ok(None) };
     let secret = st.keys.open(
         &Sealed {

@@ -172,7 +172,7 @@ pub async fn callback(
     // The token, its refresh token and the audit event commit together.
     let mut tx = st.pool.begin().await?;
     tokens::save(
-        &mut *tx,
+        &mut tx,
         &st.keys,
         &tokens::Validated {
             user_id,
@@ -185,10 +185,10 @@ pub async fn callback(
     )
     .await?;
     if let Some(refresh) = &issued.refresh {
-        store_refresh(&mut *tx, &st.keys, user_id, runtime.id, refresh).await?;
+        store_refresh(&mut tx, &st.keys, user_id, runtime.id, refresh).await?;
     }
     store::audit(
-        &mut *tx,
+        &mut tx,
         Some(user_id),
         Some(runtime.id),
         AuditAction::TokenOauth,

@@ -3,6 +3,7 @@
 use super::{app_for, client, Issued};
 use crate::model::{ProviderKind, TokenStatus};
 use crate::ssr::crypto::{Keyring, Sealed, Secret};
+use crate::ssr::db::{on_db, Exec};
 use crate::ssr::providers;
 use crate::ssr::tokens;
 use crate::ssr::AppState;
@@ -16,20 +17,22 @@ pub(crate) fn refresh_aad(user_id: i64, runtime_id: i64) -> String {
 
 /// Keeps a refresh token (sealed) beside the access token it renews.
 pub(super) async fn store_refresh(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     keys: &Keyring,
     user_id: i64,
     runtime_id: i64,
     refresh: &Secret,
 ) -> sqlx::Result<()> {
     let sealed = keys.seal(refresh, &refresh_aad(user_id, runtime_id));
-    sqlx::query("UPDATE git_tokens SET refresh_key_id = $1, refresh_ciphertext = $2 WHERE user_id = $3 AND runtime_id = $4")
+    on_db!(db, |e| {
+        sqlx::query("UPDATE git_tokens SET refresh_key_id = $1, refresh_ciphertext = $2 WHERE user_id = $3 AND runtime_id = $4")
         .bind(&sealed.key_id)
         .bind(&sealed.blob)
         .bind(user_id)
         .bind(runtime_id)
-        .execute(db)
-        .await?;
+        .execute(e)
+        .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -72,7 +75,7 @@ const CLAIM_TTL: chrono::Duration = chrono::Duration::seconds(60);
 /// refresh tokens replace the old ones in one statement, and only if nothing replaced the token
 /// meanwhile; a refused refresh turns the token `invalid` with its reason.
 pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Result<RefreshReport> {
-    let due: Vec<Refreshable> = sqlx::query_as(
+    let due: Vec<Refreshable> = on_db!(&st.pool, |e| sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.account_id, r.provider, r.api_url, t.ciphertext,
                 t.refresh_key_id, t.refresh_ciphertext
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
@@ -80,13 +83,13 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
            AND t.expires_at IS NOT NULL AND t.expires_at < $1 AND t.status != 'invalid'",
     )
     .bind(horizon)
-    .fetch_all(&st.pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     let mut report = RefreshReport::default();
     for t in due {
         // Claimed before the provider is asked: a refresh token is spent once across nodes.
         let now = Utc::now();
-        let claimed = sqlx::query(
+        let claimed = on_db!(&st.pool, |e| sqlx::query(
             "UPDATE git_tokens SET refresh_claimed_until = $1
              WHERE user_id = $2 AND runtime_id = $3 AND ciphertext = $4
                AND (refresh_claimed_until IS NULL OR refresh_claimed_until < $5)",
@@ -96,9 +99,9 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
         .bind(t.runtime_id)
         .bind(&t.ciphertext)
         .bind(now)
-        .execute(&st.pool)
-        .await?
-        .rows_affected()
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?
             == 1;
         if !claimed {
             report.claimed_elsewhere += 1;
@@ -109,20 +112,21 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
             Err(Failure::Unreachable(reason)) => {
                 report.unreachable += 1;
                 tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh postponed");
-                sqlx::query(
+                on_db!(&st.pool, |e| sqlx::query(
                     "UPDATE git_tokens SET refresh_claimed_until = NULL
                      WHERE user_id = $1 AND runtime_id = $2 AND ciphertext = $3",
                 )
                 .bind(t.user_id)
                 .bind(t.runtime_id)
                 .bind(&t.ciphertext)
-                .execute(&st.pool)
-                .await?;
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
             }
             Err(Failure::Refused(reason)) => {
                 report.failed += 1;
                 tracing::warn!(user_id = t.user_id, runtime_id = t.runtime_id, %reason, "token refresh failed");
-                sqlx::query(
+                on_db!(&st.pool, |e| sqlx::query(
                     "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3,
                          refresh_claimed_until = NULL
                      WHERE user_id = $4 AND runtime_id = $5 AND ciphertext = $6",
@@ -133,8 +137,9 @@ pub async fn refresh_due(st: &AppState, horizon: DateTime<Utc>) -> anyhow::Resul
                 .bind(t.user_id)
                 .bind(t.runtime_id)
                 .bind(&t.ciphertext)
-                .execute(&st.pool)
-                .await?;
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
             }
         }
     }
@@ -214,7 +219,7 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), Failure> {
         .refresh
         .as_ref()
         .map(|r| st.keys.seal(r, &refresh_aad(t.user_id, t.runtime_id)));
-    let done = sqlx::query(
+    let done = on_db!(&st.pool, |e| sqlx::query(
         "UPDATE git_tokens SET key_id = $1, ciphertext = $2, last4 = $3, fingerprint = $4,
              refresh_key_id = COALESCE($5, refresh_key_id), refresh_ciphertext = COALESCE($6, refresh_ciphertext),
              expires_at = $7, status = $8, last_validated_at = $9, last_error = $10,
@@ -236,13 +241,13 @@ async fn refresh_one(st: &AppState, t: &Refreshable) -> Result<(), Failure> {
     .bind(t.user_id)
     .bind(t.runtime_id)
     .bind(&t.ciphertext)
-    .execute(&st.pool)
-    .await
+    .execute(e)
+    .await.map(|r| r.rows_affected()))
     .map_err(|e| {
         tracing::error!(error = %e, "storing a refreshed token failed");
         refused("the refreshed token could not be stored".into())
     })?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         tracing::info!(
             user_id = t.user_id,
             runtime_id = t.runtime_id,

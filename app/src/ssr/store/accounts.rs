@@ -2,13 +2,16 @@
 
 use super::{is_unique_violation, StoreError};
 use crate::model::{AccountView, ProviderKind, Role, RuntimeRow};
-use sqlx::{FromRow, SqlitePool};
+use crate::ssr::db::{on_db, Db, Exec};
+use sqlx::FromRow;
 
-pub async fn create_account(pool: &SqlitePool, name: &str) -> Result<i64, StoreError> {
-    match sqlx::query_scalar("INSERT INTO accounts (name) VALUES ($1) RETURNING id")
-        .bind(name)
-        .fetch_one(pool)
-        .await
+pub async fn create_account(pool: &Db, name: &str) -> Result<i64, StoreError> {
+    match on_db!(pool, |e| sqlx::query_scalar(
+        "INSERT INTO accounts (name) VALUES ($1) RETURNING id"
+    )
+    .bind(name)
+    .fetch_one(e)
+    .await)
     {
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
@@ -18,41 +21,44 @@ pub async fn create_account(pool: &SqlitePool, name: &str) -> Result<i64, StoreE
     }
 }
 
-pub async fn account_id_by_name(pool: &SqlitePool, name: &str) -> Result<i64, StoreError> {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1")
-        .bind(name)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no account named {name}")))
+pub async fn account_id_by_name(pool: &Db, name: &str) -> Result<i64, StoreError> {
+    on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_optional(e)
+    .await)?
+    .ok_or_else(|| StoreError::NotFound(format!("no account named {name}")))
 }
 
 /// Adds the user to the account, or changes their role if they are in it already.
 pub async fn set_membership(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     user_id: i64,
     account_id: i64,
     role: Role,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on_db!(db, |e| sqlx::query(
         "INSERT INTO memberships (user_id, account_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, account_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)
     .bind(account_id)
     .bind(role)
-    .execute(db)
-    .await?;
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn create_runtime(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     account_id: i64,
     name: &str,
     provider: ProviderKind,
     api_url: &str,
 ) -> Result<i64, StoreError> {
-    match sqlx::query_scalar(
+    match on_db!(db, |e| sqlx::query_scalar(
         "INSERT INTO runtimes (account_id, name, provider, api_url) VALUES ($1, $2, $3, $4)
          RETURNING id",
     )
@@ -60,8 +66,8 @@ pub async fn create_runtime(
     .bind(name)
     .bind(provider)
     .bind(api_url)
-    .fetch_one(db)
-    .await
+    .fetch_one(e)
+    .await)
     {
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
@@ -71,28 +77,26 @@ pub async fn create_runtime(
     }
 }
 
-pub async fn runtime_id_by_name(
-    pool: &SqlitePool,
-    account_id: i64,
-    name: &str,
-) -> Result<i64, StoreError> {
-    sqlx::query_scalar("SELECT id FROM runtimes WHERE account_id = $1 AND name = $2")
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no runtime named {name} in that account")))
+pub async fn runtime_id_by_name(pool: &Db, account_id: i64, name: &str) -> Result<i64, StoreError> {
+    on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT id FROM runtimes WHERE account_id = $1 AND name = $2"
+    )
+    .bind(account_id)
+    .bind(name)
+    .fetch_optional(e)
+    .await)?
+    .ok_or_else(|| StoreError::NotFound(format!("no runtime named {name} in that account")))
 }
 
-pub async fn accounts_of_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<AccountView>> {
-    let rows: Vec<(i64, String, Role)> = sqlx::query_as(
+pub async fn accounts_of_user(pool: &Db, user_id: i64) -> sqlx::Result<Vec<AccountView>> {
+    let rows: Vec<(i64, String, Role)> = on_db!(pool, |e| sqlx::query_as(
         "SELECT a.id, a.name, m.role FROM accounts a
          JOIN memberships m ON m.account_id = a.id
          WHERE m.user_id = $1 ORDER BY a.name",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, name, role)| AccountView { id, name, role })
@@ -123,8 +127,8 @@ impl RuntimeRecord {
 }
 
 /// Every runtime of every account the user is a member of, and nothing else.
-pub async fn runtimes_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<RuntimeRow>> {
-    let rows: Vec<RuntimeRecord> = sqlx::query_as(
+pub async fn runtimes_for_user(pool: &Db, user_id: i64) -> sqlx::Result<Vec<RuntimeRow>> {
+    let rows: Vec<RuntimeRecord> = on_db!(pool, |e| sqlx::query_as(
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
@@ -132,18 +136,18 @@ pub async fn runtimes_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<
          ORDER BY a.name, r.name",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     Ok(rows.into_iter().map(RuntimeRecord::into_row).collect())
 }
 
 /// One runtime, only if the user is a member of its account.
 pub async fn runtime_for_user(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     runtime_id: i64,
 ) -> sqlx::Result<Option<RuntimeRow>> {
-    let row: Option<RuntimeRecord> = sqlx::query_as(
+    let row: Option<RuntimeRecord> = on_db!(pool, |e| sqlx::query_as(
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
@@ -152,7 +156,7 @@ pub async fn runtime_for_user(
     )
     .bind(user_id)
     .bind(runtime_id)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     Ok(row.map(RuntimeRecord::into_row))
 }

@@ -1,7 +1,7 @@
 //! The audit trail: who did what to which runtime or account, from where. Never a secret.
 
 use crate::model::{ActivityItem, AuditAction, AuditEntry};
-use sqlx::SqlitePool;
+use crate::ssr::db::{on_db, Db, Exec};
 
 /// Who makes a change, for its audit event: a signed-in user from their address, or an
 /// operator at the command line ([`Actor::OPERATOR`]).
@@ -29,7 +29,7 @@ impl<'a> Actor<'a> {
 
 /// Records an audit event; its account is the runtime's. Never pass a secret in `detail`.
 pub async fn audit(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     user_id: Option<i64>,
     runtime_id: Option<i64>,
     action: AuditAction,
@@ -41,7 +41,7 @@ pub async fn audit(
 
 /// Records an audit event about an account (an admin change), with or without a runtime.
 pub async fn audit_in(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     user_id: Option<i64>,
     account_id: Option<i64>,
     runtime_id: Option<i64>,
@@ -49,7 +49,8 @@ pub async fn audit_in(
     detail: &str,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on_db!(db, |e| {
+        sqlx::query(
         "INSERT INTO audit_events (at, user_id, account_id, runtime_id, action, detail, client_addr)
          VALUES ($1, $2, COALESCE($3, (SELECT account_id FROM runtimes WHERE id = $4)), $5, $6, $7, $8)",
     )
@@ -61,19 +62,20 @@ pub async fn audit_in(
     .bind(action)
     .bind(detail)
     .bind(client_addr)
-    .execute(db)
-    .await?;
+    .execute(e)
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// An account's latest audit events (its runtimes' token events and its admin changes), newest
 /// first, with who did each.
 pub async fn account_audit(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEntry>> {
-    sqlx::query_as(
+    on_db!(pool, |e| sqlx::query_as(
         "SELECT e.at, u.email AS who, e.action, r.name AS runtime, e.detail, e.client_addr
          FROM audit_events e
          LEFT JOIN users u ON u.id = e.user_id
@@ -82,8 +84,8 @@ pub async fn account_audit(
     )
     .bind(account_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(e)
+    .await)
 }
 
 pub(super) const RECENT_ACTIVITY: &str = "SELECT e.at, e.action, r.name AS runtime, e.client_addr
@@ -92,13 +94,13 @@ pub(super) const RECENT_ACTIVITY: &str = "SELECT e.at, e.action, r.name AS runti
 
 /// The user's own latest audit events, newest first.
 pub async fn recent_activity(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<ActivityItem>> {
-    sqlx::query_as(RECENT_ACTIVITY)
+    on_db!(pool, |e| sqlx::query_as(RECENT_ACTIVITY)
         .bind(user_id)
         .bind(limit)
-        .fetch_all(pool)
-        .await
+        .fetch_all(e)
+        .await)
 }

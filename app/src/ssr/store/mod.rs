@@ -31,9 +31,8 @@ mod tests {
     use super::audit::RECENT_ACTIVITY;
     use super::*;
     use crate::model::{AuditAction, ProviderKind, Role, RuntimeRow};
-    use sqlx::SqlitePool;
 
-    async fn seed(pool: &SqlitePool) -> (i64, i64, i64, i64) {
+    async fn seed(pool: &crate::ssr::db::Db) -> (i64, i64, i64, i64) {
         let dana = create_user(pool, "dana@example.com", "Dana", "h", false)
             .await
             .unwrap();
@@ -70,8 +69,9 @@ mod tests {
         (dana, olu, acme, globex)
     }
 
-    #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
-    async fn users_see_only_runtimes_of_their_accounts(pool: SqlitePool) {
+    #[tokio::test]
+    async fn users_see_only_runtimes_of_their_accounts() {
+        let pool = crate::ssr::db::test_db().await.unwrap();
         let (dana, olu, _, _) = seed(&pool).await;
         let names = |rows: Vec<RuntimeRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
         assert_eq!(
@@ -87,8 +87,9 @@ mod tests {
         assert!(runtime_for_user(&pool, dana, prod).await.unwrap().is_some());
     }
 
-    #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
-    async fn duplicates_are_refused_with_a_clear_message(pool: SqlitePool) {
+    #[tokio::test]
+    async fn duplicates_are_refused_with_a_clear_message() {
+        let pool = crate::ssr::db::test_db().await.unwrap();
         let (_, _, acme, _) = seed(&pool).await;
         let err = create_user(&pool, "DANA@example.com", "Dup", "h", false)
             .await
@@ -112,8 +113,9 @@ mod tests {
         ));
     }
 
-    #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
-    async fn membership_role_is_updated_not_duplicated(pool: SqlitePool) {
+    #[tokio::test]
+    async fn membership_role_is_updated_not_duplicated() {
+        let pool = crate::ssr::db::test_db().await.unwrap();
         let (dana, _, acme, _) = seed(&pool).await;
         set_membership(&pool, dana, acme, Role::Member)
             .await
@@ -123,8 +125,9 @@ mod tests {
         assert_eq!(accounts[0].role, Role::Member);
     }
 
-    #[sqlx::test(migrator = "crate::ssr::db::MIGRATOR")]
-    async fn recent_activity_reads_the_newest_events_without_sorting_the_trail(pool: SqlitePool) {
+    #[tokio::test]
+    async fn recent_activity_reads_the_newest_events_without_sorting_the_trail() {
+        let pool = crate::ssr::db::test_db().await.unwrap();
         let (dana, _, _, _) = seed(&pool).await;
         for action in [
             AuditAction::TokenAdd,
@@ -142,18 +145,21 @@ mod tests {
             [AuditAction::TokenAdd, AuditAction::TokenDelete],
             "newest first"
         );
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {RECENT_ACTIVITY}"))
-            .bind(dana)
-            .bind(10)
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
-            .collect();
-        assert!(
-            !plan.iter().any(|p| p.contains("TEMP B-TREE")),
-            "a page view must not sort the user's whole trail: {plan:?}"
-        );
+        // The plan is SQLite's (PostgreSQL plans a table this small by its statistics).
+        if let crate::ssr::db::Db::Sqlite(sqlite) = &pool {
+            let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {RECENT_ACTIVITY}"))
+                .bind(dana)
+                .bind(10)
+                .fetch_all(sqlite)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+                .collect();
+            assert!(
+                !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                "a page view must not sort the user's whole trail: {plan:?}"
+            );
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Users: their rows (password hash included, never printed) and password changes.
 
 use super::{is_unique_violation, StoreError};
-use sqlx::{FromRow, SqlitePool};
+use crate::ssr::db::{on_db, Db, Exec};
+use sqlx::FromRow;
 
 /// A user row, password hash included: server-only, never serialized, hash never printed.
 #[derive(Clone, FromRow)]
@@ -28,13 +29,15 @@ impl std::fmt::Debug for UserRecord {
 }
 
 pub async fn create_user(
-    pool: &SqlitePool,
+    pool: &Db,
     email: &str,
     display_name: &str,
     password_hash: &str,
     is_admin: bool,
 ) -> Result<i64, StoreError> {
-    let res = sqlx::query_scalar(
+    let res =
+        on_db!(pool, |e| {
+            sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, is_admin) VALUES ($1, $2, $3, $4)
          RETURNING id",
     )
@@ -42,8 +45,9 @@ pub async fn create_user(
     .bind(display_name)
     .bind(password_hash)
     .bind(is_admin)
-    .fetch_one(pool)
-    .await;
+    .fetch_one(e)
+    .await
+        });
     match res {
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
@@ -53,55 +57,56 @@ pub async fn create_user(
     }
 }
 
-pub async fn user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(
+pub async fn user_by_email(pool: &Db, email: &str) -> sqlx::Result<Option<UserRecord>> {
+    on_db!(pool, |e| {
+        sqlx::query_as(
         "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE email = $1",
     )
     .bind(email)
-    .fetch_optional(pool)
+    .fetch_optional(e)
     .await
+    })
 }
 
 /// Stores a new password hash and ends every session of the user; returns the new epoch.
-pub async fn set_password(
-    db: impl sqlx::SqliteExecutor<'_>,
-    user_id: i64,
-    hash: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+pub async fn set_password(db: impl Into<Exec<'_>>, user_id: i64, hash: &str) -> sqlx::Result<i64> {
+    on_db!(db, |e| sqlx::query_scalar(
         "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2
          RETURNING session_epoch",
     )
     .bind(hash)
     .bind(user_id)
-    .fetch_one(db)
-    .await
+    .fetch_one(e)
+    .await)
 }
 
-pub async fn user_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(
+pub async fn user_by_id(pool: &Db, id: i64) -> sqlx::Result<Option<UserRecord>> {
+    on_db!(pool, |e| {
+        sqlx::query_as(
         "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(e)
     .await
+    })
 }
 
 /// Disables (or enables again) a user; disabling also ends every session of theirs. False if
 /// there is no such user.
 pub async fn set_disabled(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     user_id: i64,
     disabled: bool,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let r = on_db!(db, |e| sqlx::query(
         "UPDATE users SET disabled = $1,
              session_epoch = session_epoch + CASE WHEN $1 THEN 1 ELSE 0 END
          WHERE id = $2",
     )
     .bind(disabled)
     .bind(user_id)
-    .execute(db)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r == 1)
 }

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{check_token_input, check_username_input, RuntimeRow, TokenMethod, TokenStatus};
 use crate::ssr::crypto::{token_aad, Keyring, Secret};
+use crate::ssr::db::{on_db, Exec};
 use crate::ssr::providers::{self, Identity};
 use crate::ssr::{store, AppState};
 use chrono::Utc;
@@ -49,7 +50,7 @@ pub async fn add_pat(
     // The token and its audit event commit together.
     let mut tx = st.pool.begin().await?;
     let replaced = save(
-        &mut *tx,
+        &mut tx,
         &st.keys,
         &Validated {
             user_id,
@@ -62,7 +63,7 @@ pub async fn add_pat(
     )
     .await?;
     store::audit(
-        &mut *tx,
+        &mut tx,
         Some(user_id),
         Some(runtime.id),
         if replaced {
@@ -94,7 +95,7 @@ pub struct Validated<'a> {
 /// Stores a validated token (encrypted) for a user and runtime, replacing any earlier one;
 /// returns whether one was replaced.
 pub async fn save(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     keys: &Keyring,
     v: &Validated<'_>,
 ) -> Result<bool, AppError> {
@@ -110,7 +111,8 @@ pub async fn save(
     let now = Utc::now();
     let status = TokenStatus::from_expiry(identity.expires_at, now);
     // `created_at < updated_at` only when an existing row was updated: a replacement.
-    let replaced: bool = sqlx::query_scalar(
+    let replaced: bool = on_db!(db, |e| {
+        sqlx::query_scalar(
         "INSERT INTO git_tokens (user_id, runtime_id, method, key_id, ciphertext, last4, fingerprint,
              username, scopes, provider_login, expires_at, status, last_validated_at, last_error,
              created_at, updated_at)
@@ -139,8 +141,9 @@ pub async fn save(
     .bind(now)
     .bind(now)
     .bind(now)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(e)
+    .await
+    })?;
     Ok(replaced)
 }
 
@@ -155,19 +158,22 @@ pub async fn delete(
         .await?
         .ok_or_else(no_runtime)?;
     let mut tx = st.pool.begin().await?;
-    let done = sqlx::query("DELETE FROM git_tokens WHERE user_id = $1 AND runtime_id = $2")
-        .bind(user_id)
-        .bind(runtime_id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    let done = on_db!(&mut tx, |e| sqlx::query(
+        "DELETE FROM git_tokens WHERE user_id = $1 AND runtime_id = $2"
+    )
+    .bind(user_id)
+    .bind(runtime_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if done == 0 {
         return Err(AppError::NotFound(format!(
             "There is no token for {} to delete.",
             runtime.name
         )));
     }
     store::audit(
-        &mut *tx,
+        &mut tx,
         Some(user_id),
         Some(runtime_id),
         AuditAction::TokenDelete,
@@ -191,22 +197,23 @@ pub async fn set_hidden(
         .await?
         .ok_or_else(no_runtime)?;
     let mut tx = st.pool.begin().await?;
-    sqlx::query(
+    on_db!(&mut tx, |e| sqlx::query(
         "INSERT INTO notification_prefs (user_id, runtime_id, hidden) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET hidden = excluded.hidden",
     )
     .bind(user_id)
     .bind(runtime_id)
     .bind(hidden)
-    .execute(&mut *tx)
-    .await?;
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
     let action = if hidden {
         AuditAction::NotificationsHide
     } else {
         AuditAction::NotificationsShow
     };
     store::audit(
-        &mut *tx,
+        &mut tx,
         Some(user_id),
         Some(runtime_id),
         action,

@@ -13,6 +13,7 @@ pub use rows::*;
 use super::crypto::{token_aad, Sealed, Secret};
 use super::AppState;
 use crate::error::AppError;
+use crate::ssr::db::on_db;
 
 /// What a caller asks to store.
 pub struct NewToken {
@@ -36,13 +37,13 @@ pub async fn reveal(
     user_id: i64,
     runtime_id: i64,
 ) -> anyhow::Result<Option<Secret>> {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+    let row: Option<(String, Vec<u8>)> = on_db!(&st.pool, |e| sqlx::query_as(
         "SELECT key_id, ciphertext FROM git_tokens WHERE user_id = $1 AND runtime_id = $2",
     )
     .bind(user_id)
     .bind(runtime_id)
-    .fetch_optional(&st.pool)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     match row {
         None => Ok(None),
         Some((key_id, blob)) => Ok(Some(

@@ -3,6 +3,7 @@
 
 use crate::model::{ProviderKind, TokenMethod, TokenStatus};
 use crate::ssr::crypto::{token_aad, Sealed};
+use crate::ssr::db::{on_db, Tx};
 use crate::ssr::providers::{self, Identity, ProviderError};
 use crate::ssr::AppState;
 use chrono::{DateTime, Utc};
@@ -58,15 +59,18 @@ pub async fn revalidate_due(
     use tokio::sync::Semaphore;
 
     let started = std::time::Instant::now();
-    let tokens: Vec<StoredToken> = sqlx::query_as(
+    let tokens: Vec<StoredToken> =
+        on_db!(&st.pool, |e| {
+            sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
          WHERE t.last_validated_at < $1",
     )
     .bind(due)
-    .fetch_all(&st.pool)
-    .await?;
+    .fetch_all(e)
+    .await
+        })?;
     // One gate and one "rate limited" flag per provider host.
     let mut hosts: HashMap<String, (Arc<Semaphore>, Arc<AtomicBool>)> = HashMap::new();
     let jobs: Vec<_> = tokens
@@ -151,7 +155,7 @@ pub async fn revalidate_due(
 
 /// Stores one re-validation verdict (unless the token was replaced since it was read).
 async fn record_verdict(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Tx,
     report: &mut RevalidateReport,
     t: StoredToken,
     verdict: Result<Identity, Failure>,
@@ -194,7 +198,7 @@ async fn record_verdict(
     } else {
         now
     };
-    sqlx::query(
+    on_db!(conn, |e| sqlx::query(
         "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3,
              provider_login = COALESCE($4, provider_login), expires_at = COALESCE($5, expires_at),
              scopes = CASE WHEN $6 THEN $7 ELSE scopes END
@@ -214,8 +218,9 @@ async fn record_verdict(
     .bind(t.user_id)
     .bind(t.runtime_id)
     .bind(&t.ciphertext)
-    .execute(conn)
-    .await?;
+    .execute(e)
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 
 use crate::error::AppError;
 use crate::model::{ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenRow, TokenStatus};
+use crate::ssr::db::{on_db, Db};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
 use std::collections::HashMap;
 
 #[derive(FromRow)]
@@ -51,8 +52,8 @@ pub fn effective_status(
 }
 
 /// Every runtime the user can reach, with what may be shown of their token for it.
-pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
-    let recs: Vec<RowRecord> = sqlx::query_as(
+pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
+    let recs: Vec<RowRecord> = on_db!(pool, |e| sqlx::query_as(
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url,
                 t.method, t.last4, t.fingerprint, t.username, t.scopes, t.provider_login,
                 t.expires_at, t.status, t.last_validated_at, t.last_error,
@@ -69,8 +70,8 @@ pub async fn rows_for_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenR
     .bind(user_id)
     .bind(user_id)
     .bind(user_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     let now = Utc::now();
     let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::new();
     for r in &recs {

@@ -11,24 +11,33 @@ async fn names_holding_markup_are_rendered_inert() {
     let evil_runtime = "<script>alert('rt')</script>";
     let evil_account = "\"><img src=x onerror=alert('acct')>";
     let evil_user = "<svg onload=alert('user')>";
-    sqlx::query("UPDATE runtimes SET name = $1 WHERE id = $2")
-        .bind(evil_runtime)
-        .bind(seed.acme_rt)
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
-        .bind(evil_account)
-        .bind(seed.acme)
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
-        .bind(evil_user)
-        .bind(seed.dana)
-        .execute(pool)
-        .await
-        .unwrap();
+    app::on_db!(pool, |e| sqlx::query(
+        "UPDATE runtimes SET name = $1 WHERE id = $2"
+    )
+    .bind(evil_runtime)
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    app::on_db!(pool, |e| sqlx::query(
+        "UPDATE accounts SET name = $1 WHERE id = $2"
+    )
+    .bind(evil_account)
+    .bind(seed.acme)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    app::on_db!(pool, |e| sqlx::query(
+        "UPDATE users SET display_name = $1 WHERE id = $2"
+    )
+    .bind(evil_user)
+    .bind(seed.dana)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let dana = app.login("dana@example.com", PASSWORD).await;
     let pages = [
         "/git-personal-access-tokens".to_string(),
@@ -197,10 +206,12 @@ async fn sql_metacharacters_are_data_never_code() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes WHERE name = $1")
-        .bind(name)
-        .fetch_one(&w.app.state.pool)
-        .await
-        .unwrap();
+    let stored: i64 = app::on_db!(&w.app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM runtimes WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(stored, 1, "the name is data");
 }

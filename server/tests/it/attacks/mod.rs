@@ -26,21 +26,24 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "oauth_apps",
         "runtime_keys",
     ] {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
-            .bind(table)
-            .fetch_all(pool)
-            .await
-            .unwrap();
+        let cols: Vec<String> = app::on_db!(pool, |e| sqlx::query_scalar(
+            "SELECT name FROM pragma_table_info($1)"
+        )
+        .bind(table)
+        .fetch_all(e)
+        .await)
+        .unwrap();
         let expr = cols
             .iter()
             .map(|c| format!("quote({c})"))
             .collect::<Vec<_>>()
             .join(" || '|' || ");
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT {expr} FROM {table} ORDER BY rowid"))
-                .fetch_all(pool)
-                .await
-                .unwrap();
+        let rows: Vec<String> = app::on_db!(pool, |e| sqlx::query_scalar(&format!(
+            "SELECT {expr} FROM {table} ORDER BY rowid"
+        ))
+        .fetch_all(e)
+        .await)
+        .unwrap();
         out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
     }
     out

@@ -84,11 +84,12 @@ async fn a_changed_password_ends_the_other_sessions() {
         .await;
     assert!(location(&res).contains("error"));
     app.login("dana@example.com", new).await;
-    let actions: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_events WHERE action = 'password.change'")
-            .fetch_all(&app.state.pool)
-            .await
-            .unwrap();
+    let actions: Vec<String> = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action = 'password.change'"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     assert_eq!(actions.len(), 1);
 }
 

@@ -41,18 +41,22 @@ async fn authorize_stores_a_validated_oauth_token() {
         row.token.as_ref().unwrap().provider_login.as_deref(),
         Some("octo")
     );
-    let audit: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'token.%'")
-            .fetch_all(&env.app.state.pool)
-            .await
-            .unwrap();
+    let audit: Vec<String> = app::on_db!(&env.app.state.pool, |e| sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action LIKE 'token.%'"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     assert_eq!(audit, ["token.oauth"]);
 
     // The same callback again: single use.
-    sqlx::query("DELETE FROM git_tokens")
-        .execute(&env.app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&env.app.state.pool, |e| sqlx::query(
+        "DELETE FROM git_tokens"
+    )
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let page = callback(&env, &env.dana, &back).await;
     assert!(page.contains("could not be completed"), "{page}");
     assert!(stored(&env).await.is_empty());

@@ -26,13 +26,15 @@ struct Env {
 async fn setup(scopes: &str, lifetime: Option<i64>) -> Env {
     let (app, seed) = TestApp::new().await;
     let emu = with_emulator(&app, &seed, vec![]).await;
-    let emu_url = sqlx::query_scalar::<_, String>("SELECT api_url FROM runtimes WHERE id = $1")
-        .bind(seed.acme_rt)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
-        .trim_end_matches("/github")
-        .to_string();
+    let emu_url = app::on_db!(&app.state.pool, |e| sqlx::query_scalar::<_, String>(
+        "SELECT api_url FROM runtimes WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .fetch_one(e)
+    .await)
+    .unwrap()
+    .trim_end_matches("/github")
+    .to_string();
     for (kind, id, authorize, token) in [
         (
             ProviderKind::Github,
@@ -140,8 +142,10 @@ async fn callback(env: &Env, cookie: &str, path: &str) -> String {
 }
 
 async fn stored(env: &Env) -> Vec<(i64, String)> {
-    sqlx::query_as("SELECT runtime_id, method FROM git_tokens")
-        .fetch_all(&env.app.state.pool)
-        .await
-        .unwrap()
+    app::on_db!(&env.app.state.pool, |e| sqlx::query_as(
+        "SELECT runtime_id, method FROM git_tokens"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap()
 }

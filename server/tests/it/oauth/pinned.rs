@@ -24,10 +24,12 @@ async fn change_github_app(env: &Env, client_id: &str) {
 async fn a_flow_ends_when_its_oauth_app_changes_or_is_replaced_meanwhile() {
     let env = setup("repo", None).await;
     let tokens_stored = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM git_tokens")
-            .fetch_one(&env.app.state.pool)
-            .await
-            .unwrap()
+        app::on_db!(&env.app.state.pool, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM git_tokens"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap()
     };
     // Changed (even to the same client) between the start and the callback.
     let url = start(&env, &env.dana, env.seed.acme_rt).await;

@@ -9,11 +9,12 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
     let back = decide(&url, "authorize").await;
     let page = callback(&env, &env.dana, &back).await;
     assert!(page.contains("authorized with GitLab"), "{page}");
-    let before: (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT ciphertext, refresh_ciphertext FROM git_tokens")
-            .fetch_one(&env.app.state.pool)
-            .await
-            .unwrap();
+    let before: (Vec<u8>, Vec<u8>) = app::on_db!(&env.app.state.pool, |e| sqlx::query_as(
+        "SELECT ciphertext, refresh_ciphertext FROM git_tokens"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     let st = &env.app.state;
     // Not due yet.
     let r = oauth::refresh_due(st, Utc::now() + Duration::minutes(5))
@@ -25,11 +26,12 @@ async fn gitlab_tokens_are_refreshed_and_a_refused_refresh_turns_invalid() {
         .await
         .unwrap();
     assert_eq!((r.refreshed, r.failed), (1, 0));
-    let after: (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT ciphertext, refresh_ciphertext FROM git_tokens")
-            .fetch_one(&st.pool)
-            .await
-            .unwrap();
+    let after: (Vec<u8>, Vec<u8>) = app::on_db!(&st.pool, |e| sqlx::query_as(
+        "SELECT ciphertext, refresh_ciphertext FROM git_tokens"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_ne!(after.0, before.0);
     assert_ne!(after.1, before.1);
     let rows = tokens::rows_for_user(&st.pool, env.seed.dana)
@@ -90,11 +92,14 @@ async fn two_nodes_refreshing_at_once_spend_the_refresh_token_once() {
     let node_b = env.app.another_node().await;
     // Due (it expires in 10 minutes, before the horizon), while a token refreshed now (an hour
     // to live) is not: however the two nodes interleave, one refresh is right.
-    sqlx::query("UPDATE git_tokens SET expires_at = $1")
-        .bind(Utc::now() + Duration::minutes(10))
-        .execute(&node_a.pool)
-        .await
-        .unwrap();
+    app::on_db!(&node_a.pool, |e| sqlx::query(
+        "UPDATE git_tokens SET expires_at = $1"
+    )
+    .bind(Utc::now() + Duration::minutes(10))
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let horizon = Utc::now() + Duration::minutes(30);
     let (a, b) = tokio::join!(
         oauth::refresh_due(&node_a, horizon),
@@ -131,10 +136,13 @@ async fn a_refresh_the_provider_cannot_answer_leaves_the_token_as_it_was() {
     callback(&env, &env.dana, &back).await;
     let st = &env.app.state;
     // The token endpoint is down (nothing listens there).
-    sqlx::query("UPDATE oauth_apps SET token_url = 'http://127.0.0.1:9/gitlab/oauth/token'")
-        .execute(&st.pool)
-        .await
-        .unwrap();
+    app::on_db!(&st.pool, |e| sqlx::query(
+        "UPDATE oauth_apps SET token_url = 'http://127.0.0.1:9/gitlab/oauth/token'"
+    )
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let r = oauth::refresh_due(st, Utc::now() + Duration::hours(2))
         .await
         .unwrap();
@@ -152,10 +160,11 @@ async fn a_refresh_the_provider_cannot_answer_leaves_the_token_as_it_was() {
         "an unreachable provider never makes a token invalid"
     );
     // The claim was given back: the next pass tries again.
-    let claimed: Option<String> =
-        sqlx::query_scalar("SELECT refresh_claimed_until FROM git_tokens")
-            .fetch_one(&st.pool)
-            .await
-            .unwrap();
+    let claimed: Option<String> = app::on_db!(&st.pool, |e| sqlx::query_scalar(
+        "SELECT refresh_claimed_until FROM git_tokens"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(claimed, None);
 }

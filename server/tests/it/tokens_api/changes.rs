@@ -49,11 +49,14 @@ async fn an_unreachable_provider_stores_nothing() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1")
-        .bind(seed.acme_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET api_url = 'http://127.0.0.1:9/github' WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let (status, body) = add(&app, &dana, seed.acme_rt, GOOD).await;
     assert_ne!(status, StatusCode::OK);
     assert!(body.contains("could not be reached"), "{body}");
@@ -114,10 +117,12 @@ async fn delete_removes_only_the_callers_token() {
         last4_of(&app, seed.olu, seed.globex_rt).await.is_some(),
         "olu's token untouched"
     );
-    let runtimes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runtimes")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let runtimes: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM runtimes"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(runtimes, 2, "the runtime itself is not affected");
     let (status, body) = status_and_body(
         &app,
@@ -166,10 +171,12 @@ async fn nobody_touches_runtimes_outside_their_accounts_or_others_tokens() {
         last4_of(&app, seed.dana, seed.acme_rt).await.as_deref(),
         Some("1111")
     );
-    let prefs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_prefs")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let prefs: i64 = app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification_prefs"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(prefs, 0);
     let (_, list) = status_and_body(&app, call_fn("tokens", &[], Some(&olu))).await;
     assert!(!list.contains("acme-prod"), "{list}");
@@ -200,11 +207,14 @@ async fn bitbucket_needs_a_username() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET provider = 'bitbucket' WHERE id = $1")
-        .bind(seed.acme_rt)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET provider = 'bitbucket' WHERE id = $1"
+    )
+    .bind(seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let (status, body) = add(&app, &dana, seed.acme_rt, "ATATT-whatever").await;
     assert_ne!(status, StatusCode::OK);
     assert!(body.contains("Bitbucket username"), "{body}");

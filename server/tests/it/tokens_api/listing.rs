@@ -56,23 +56,28 @@ async fn revalidation_keeps_statuses_true() {
     assert_eq!(status_of(seed.acme_rt).await, TokenStatus::Invalid);
 
     // An expiry date that passed: expired, without asking the provider (it would say valid).
-    sqlx::query("UPDATE git_tokens SET expires_at = $1 WHERE runtime_id = $2")
-        .bind(Utc::now() - Duration::minutes(1))
-        .bind(seed.globex_rt)
-        .execute(pool)
-        .await
-        .unwrap();
+    app::on_db!(pool, |e| sqlx::query(
+        "UPDATE git_tokens SET expires_at = $1 WHERE runtime_id = $2"
+    )
+    .bind(Utc::now() - Duration::minutes(1))
+    .bind(seed.globex_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     assert_eq!(
         status_of(seed.globex_rt).await,
         TokenStatus::Expired,
         "shown expired at once"
     );
     tokens::revalidate_due(&app.state, due(), 4).await.unwrap();
-    let stored: String = sqlx::query_scalar("SELECT status FROM git_tokens WHERE runtime_id = $1")
-        .bind(seed.globex_rt)
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let stored: String = app::on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT status FROM git_tokens WHERE runtime_id = $1"
+    )
+    .bind(seed.globex_rt)
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(stored, "expired");
 
     // Expiring within 7 days.
@@ -93,11 +98,11 @@ async fn the_same_token_on_two_runtimes_is_pointed_out() {
         dana,
         ..
     } = setup().await;
-    sqlx::query("UPDATE runtimes SET provider = 'github', api_url = (SELECT api_url FROM runtimes WHERE id = $1) WHERE id = $2")
+    app::on_db!(&app.state.pool, |e| sqlx::query("UPDATE runtimes SET provider = 'github', api_url = (SELECT api_url FROM runtimes WHERE id = $1) WHERE id = $2")
         .bind(seed.acme_rt)
         .bind(seed.globex_rt)
-        .execute(&app.state.pool)
-        .await
+        .execute(e)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     let _ = &emu;
     add(&app, &dana, seed.acme_rt, GOOD).await;

@@ -26,19 +26,23 @@ async fn setup() -> Fixture {
 }
 
 async fn token_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM git_tokens")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
+    app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM git_tokens"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap()
 }
 
 async fn last4_of(app: &TestApp, user: i64, rt: i64) -> Option<String> {
-    sqlx::query_scalar("SELECT last4 FROM git_tokens WHERE user_id = $1 AND runtime_id = $2")
-        .bind(user)
-        .bind(rt)
-        .fetch_optional(&app.state.pool)
-        .await
-        .unwrap()
+    app::on_db!(&app.state.pool, |e| sqlx::query_scalar(
+        "SELECT last4 FROM git_tokens WHERE user_id = $1 AND runtime_id = $2"
+    )
+    .bind(user)
+    .bind(rt)
+    .fetch_optional(e)
+    .await)
+    .unwrap()
 }
 
 async fn add(app: &TestApp, cookie: &str, rt: i64, token: &str) -> (StatusCode, String) {

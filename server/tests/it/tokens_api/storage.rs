@@ -23,11 +23,12 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
     assert!(page.contains("••••1111") && !page.contains(GOOD));
 
     // The stored bytes: ciphertext only, under the current key, bound to its row.
-    let (key_id, blob): (String, Vec<u8>) =
-        sqlx::query_as("SELECT key_id, ciphertext FROM git_tokens")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
+    let (key_id, blob): (String, Vec<u8>) = app::on_db!(&app.state.pool, |e| sqlx::query_as(
+        "SELECT key_id, ciphertext FROM git_tokens"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(key_id, app.state.keys.current_id());
     assert!(!blob.windows(GOOD.len()).any(|w| w == GOOD.as_bytes()));
     let revealed = tokens::reveal(&app.state, seed.dana, seed.acme_rt)
@@ -36,11 +37,12 @@ async fn adding_a_valid_token_stores_it_encrypted_and_shows_it_masked() {
         .unwrap();
     assert_eq!(revealed.expose(), GOOD);
 
-    let audit: Vec<(String, String)> =
-        sqlx::query_as("SELECT action, detail FROM audit_events WHERE action LIKE 'token.%'")
-            .fetch_all(&app.state.pool)
-            .await
-            .unwrap();
+    let audit: Vec<(String, String)> = app::on_db!(&app.state.pool, |e| sqlx::query_as(
+        "SELECT action, detail FROM audit_events WHERE action LIKE 'token.%'"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     assert_eq!(audit, [("token.add".to_string(), "method=pat".to_string())]);
 }
 
@@ -55,10 +57,13 @@ async fn the_database_files_hold_no_token_bytes() {
     } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GL).await;
-    sqlx::query("PRAGMA wal_checkpoint(FULL)")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "PRAGMA wal_checkpoint(FULL)"
+    )
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     for entry in std::fs::read_dir(app.dir.path()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
@@ -84,13 +89,13 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt() {
     } = setup().await;
     add(&app, &dana, seed.globex_rt, GL).await;
     add(&app, &olu, seed.globex_rt, GL).await;
-    sqlx::query(
+    app::on_db!(&app.state.pool, |e| sqlx::query(
         "UPDATE git_tokens SET ciphertext = (SELECT ciphertext FROM git_tokens WHERE user_id = $1) WHERE user_id = $2",
     )
     .bind(seed.dana)
     .bind(seed.olu)
-    .execute(&app.state.pool)
-    .await
+    .execute(e)
+    .await.map(|r| r.rows_affected()))
     .unwrap();
     let err = tokens::reveal(&app.state, seed.olu, seed.globex_rt)
         .await
