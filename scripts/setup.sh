@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything gitpat needs to build, run and test on a fresh Debian machine with
 # rustup, node and npm present. Idempotent: each step is skipped when already done.
-# Usage: scripts/setup.sh [--with-browser | --with-bench]
+# Usage: scripts/setup.sh [--with-browser] [--with-postgres] [--with-bench]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ARGS=("$@")
 CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -58,11 +59,16 @@ apt_install() { # package…
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
-if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
+wants() { local a; for a in "${ARGS[@]}"; do [ "$a" = "$1" ] && return 0; done; return 1; }
+if wants --with-browser && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium for the browser tests"
   apt_install chromium
 fi
-if [ "${1:-}" = "--with-bench" ] && ! command -v wrk >/dev/null; then
+if wants --with-postgres && ! ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing Debian's postgresql for the tests on PostgreSQL"
+  apt_install postgresql
+fi
+if wants --with-bench && ! command -v wrk >/dev/null; then
   log "installing Debian's wrk for the benchmark"
   apt_install wrk
 fi

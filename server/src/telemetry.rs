@@ -36,7 +36,7 @@ pub fn handle() -> &'static PrometheusHandle {
 /// `GET /metrics`: the counters and histograms, plus the database pools' use right now.
 pub async fn render(State(state): State<AppState>) -> Response {
     let pools = if state.pool.is_postgres() {
-        vec![("pool", &state.pool)]
+        vec![("postgres", &state.pool)]
     } else {
         vec![("writer", &state.pool), ("readers", &state.reads)]
     };

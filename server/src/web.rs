@@ -22,9 +22,11 @@ pub const DEFAULT_LANDING: &str = "/git-personal-access-tokens";
 
 /// 200 with JSON once the database answers; 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match on_db!(&state.pool, |e| sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(e)
-        .await)
+    match on_db!(&state.pool, |e| sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(1 AS BIGINT)"
+    )
+    .fetch_one(e)
+    .await)
     {
         Ok(_) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
         Err(e) => {

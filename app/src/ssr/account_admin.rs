@@ -284,16 +284,15 @@ pub async fn require_account_admin(
 }
 
 pub async fn members(pool: &Db, account_id: i64) -> sqlx::Result<Vec<MemberView>> {
-    let rows: Vec<(String, String, Role)> =
-        on_db!(pool, |e| {
-            sqlx::query_as(
+    let rows: Vec<(String, String, Role)> = on_db!(pool, |e| {
+        sqlx::query_as(
         "SELECT u.email, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.account_id = $1 ORDER BY u.email",
     )
     .bind(account_id)
     .fetch_all(e)
     .await
-        })?;
+    })?;
     Ok(rows
         .into_iter()
         .map(|(email, display_name, role)| MemberView {

@@ -139,6 +139,12 @@ impl From<SqlitePool> for Db {
     }
 }
 
+impl From<PgPool> for Db {
+    fn from(p: PgPool) -> Self {
+        Db::Postgres(p)
+    }
+}
+
 /// Whether a database URL names PostgreSQL (`postgres://` or `postgresql://`).
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")

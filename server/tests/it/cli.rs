@@ -32,8 +32,7 @@ async fn the_demo_will_not_seed_beside_real_users() {
         "{err}"
     );
     let users: Vec<String> = {
-        let url = format!("sqlite://{}?mode=ro", h.db_path().display());
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = h.read_only().await;
         let users = app::on_db!(&pool, |e| sqlx::query_scalar("SELECT email FROM users")
             .fetch_all(e)
             .await)

@@ -138,12 +138,13 @@ async fn a_provider_down_failing_or_talking_nonsense_is_unreachable_never_invali
 async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
     let Fixture { app, seed, emu, .. } = setup().await;
     let pool = &app.state.pool;
-    let before: Vec<(String, String)> = app::on_db!(pool, |e| sqlx::query_as(
-        "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
-    )
-    .fetch_all(e)
-    .await)
-    .unwrap();
+    let before: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        app::on_db!(pool, |e| sqlx::query_as(
+            "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
     emu.register(FakeToken {
         fail_status: Some(429),
         ..fake(GOOD, &["repo"])
@@ -152,12 +153,13 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
     let report = tokens::revalidate_due(&app.state, due(), 1).await.unwrap();
     assert_eq!(report.deferred, 2, "{report:?}");
     assert_eq!(report.checked, 0);
-    let after: Vec<(String, String)> = app::on_db!(pool, |e| sqlx::query_as(
-        "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
-    )
-    .fetch_all(e)
-    .await)
-    .unwrap();
+    let after: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        app::on_db!(pool, |e| sqlx::query_as(
+            "SELECT status, last_validated_at FROM git_tokens ORDER BY runtime_id"
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
     assert_eq!(
         before, after,
         "statuses and check times untouched: still due"
@@ -172,6 +174,9 @@ async fn a_rate_limited_host_is_left_alone_until_the_next_pass() {
 #[tokio::test]
 async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
     use sqlx::Connection;
+    if sqlite_only("another process holding SQLite's one write lock") {
+        return;
+    }
     let Fixture {
         app,
         seed,
@@ -218,6 +223,9 @@ async fn a_busy_database_is_waited_for_not_answered_with_an_error() {
 #[tokio::test]
 async fn startup_refuses_a_missing_or_wrong_key_and_touches_nothing() {
     use server::config::Config;
+    if sqlite_only("the key file beside a SQLite database (PostgreSQL: the next test)") {
+        return;
+    }
     let Fixture {
         app,
         seed: _seed,
@@ -278,6 +286,51 @@ async fn startup_refuses_a_missing_or_wrong_key_and_touches_nothing() {
     )]))
     .await
     .expect("starts with its key");
+}
+
+#[tokio::test]
+async fn on_postgres_a_node_with_another_master_key_refuses_to_start() {
+    if !on_postgres() {
+        println!("PostgreSQL only (the key is recorded there), skipped on SQLite");
+        return;
+    }
+    // No secret is stored yet, so only the recorded key id can tell the keys apart.
+    let (app, _) = TestApp::new().await;
+    let dir = app.dir.path();
+    let count = || async {
+        app::on_db!(&app.state.pool, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap()
+    };
+    assert_eq!(count().await, 2);
+    // Another key: refused, naming neither key's bytes.
+    let wrong = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+    let err = server::build_state(&config_with(dir, &[("GITPAT_MASTER_KEY", wrong)]))
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("this database's nodes use master key") && err.contains("GITPAT_MASTER_KEY"),
+        "{err}"
+    );
+    assert!(!err.contains(wrong) && !err.contains(PG_TEST_KEY), "{err}");
+    assert_eq!(count().await, 2, "nothing was changed");
+    // A key file is refused outright on PostgreSQL: replicas share no file.
+    let err = server::config::Config::from_lookup(|k| match k {
+        "GITPAT_DATABASE_URL" => Some(database_url(dir, "test.db")),
+        _ => None,
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(err.contains("set GITPAT_MASTER_KEY"), "{err}");
+    // The recorded key: a second node starts.
+    server::build_state(&config_with(dir, &[]))
+        .await
+        .expect("the same key starts");
 }
 
 /// Bytes in the database's write-ahead log after `rows` more 4 KiB rows in one transaction.

@@ -1,4 +1,6 @@
-//! Test harness: the real router over a real SQLite file in a temporary folder.
+//! Test harness: the real router over a real database — a SQLite file in a temporary folder, or
+//! a fresh PostgreSQL database when `GITPAT_TEST_DATABASE_URL` names a server (the test command
+//! runs the suite both ways).
 
 use app::model::{ProviderKind, Role};
 use app::ssr::{auth, store, AppState};
@@ -31,6 +33,80 @@ pub struct Seed {
     pub globex_rt: i64,
 }
 
+/// The master key of every PostgreSQL test node (each test has a database of its own); on
+/// PostgreSQL the key comes from the environment, not a file.
+pub const PG_TEST_KEY: &str = "Z2l0cGF0LXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=";
+
+/// The PostgreSQL server the suite runs on, if it runs on one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var(app::ssr::db::TEST_DATABASE_URL)
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether this run is on PostgreSQL; tests about SQLite itself return early when it is, and say so.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// For a test about SQLite itself: on PostgreSQL it says so and is skipped (returns true).
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        println!("SQLite only, skipped on PostgreSQL: {why}");
+    }
+    on_postgres()
+}
+
+/// The master key (base64) a test node in `dir` runs with.
+pub fn current_key(dir: &std::path::Path) -> String {
+    if on_postgres() {
+        PG_TEST_KEY.to_string()
+    } else {
+        std::fs::read_to_string(dir.join("master.key"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+}
+
+/// The database of the test whose files are in `dir`: the SQLite file `dir/file`, or a
+/// PostgreSQL database made for this folder on first use (its URL kept in the folder, so every
+/// node of the test shares it).
+pub fn database_url(dir: &std::path::Path, file: &str) -> String {
+    let Some(server) = postgres_server() else {
+        return format!("sqlite://{}?mode=rwc", dir.join(file).display());
+    };
+    let remembered = dir.join(format!("{file}.postgres-url"));
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    // Made on a thread of its own: this runs inside the test's runtime, which cannot block.
+    let url = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(app::ssr::db::fresh_postgres(&server))
+    })
+    .join()
+    .unwrap()
+    .expect("a fresh PostgreSQL database for the test");
+    std::fs::write(&remembered, &url).unwrap();
+    url
+}
+
+/// The key settings of a test node: a key file in `dir` on SQLite, the fixed key on PostgreSQL.
+pub fn key_setting(dir: &std::path::Path) -> (&'static str, String) {
+    if on_postgres() {
+        ("GITPAT_MASTER_KEY", PG_TEST_KEY.to_string())
+    } else {
+        (
+            "GITPAT_KEY_FILE",
+            dir.join("master.key").display().to_string(),
+        )
+    }
+}
+
 /// The configuration of a test node whose files are in `dir`.
 fn config_in(dir: &std::path::Path) -> Config {
     config_with(dir, &[])
@@ -39,14 +115,8 @@ fn config_in(dir: &std::path::Path) -> Config {
 /// The same, with `extra` settings on top (the master key, say).
 pub fn config_with(dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
     let mut env = vec![
-        (
-            "GITPAT_DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
-        ),
-        (
-            "GITPAT_KEY_FILE",
-            dir.join("master.key").display().to_string(),
-        ),
+        ("GITPAT_DATABASE_URL", database_url(dir, "test.db")),
+        key_setting(dir),
         ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
         // The emulator listens on loopback.
         (

@@ -91,14 +91,15 @@ impl Harness {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_gitpat"));
+        let key = crate::helpers::key_setting(self.dir.path());
         // Only our settings: nothing inherited (a GITPAT_MASTER_KEY, say) applies.
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
                 "GITPAT_DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", self.db_path().display()),
+                crate::helpers::database_url(self.dir.path(), "gitpat.db"),
             )
-            .env("GITPAT_KEY_FILE", self.dir.path().join("master.key"))
+            .env(key.0, key.1)
             .env("LEPTOS_SITE_ROOT", self.dir.path().join("site"))
             // No background re-validation writes during a run.
             .env("GITPAT_REVALIDATE_EVERY", "1h")
@@ -193,9 +194,14 @@ impl Harness {
         (emails, ids)
     }
 
-    async fn read_only(&self) -> sqlx::SqlitePool {
-        let url = format!("sqlite://{}?mode=ro", self.db_path().display());
-        sqlx::SqlitePool::connect(&url).await.unwrap()
+    /// A connection to the database for checks; read-only on SQLite.
+    pub async fn read_only(&self) -> app::ssr::db::Db {
+        let url = crate::helpers::database_url(self.dir.path(), "gitpat.db");
+        if url.starts_with("sqlite:") {
+            let url = format!("sqlite://{}?mode=ro", self.db_path().display());
+            return sqlx::SqlitePool::connect(&url).await.unwrap().into();
+        }
+        sqlx::PgPool::connect(&url).await.unwrap().into()
     }
 
     /// Valid GitHub tokens (scope `repo`) at the emulator.
@@ -286,11 +292,17 @@ impl Harness {
             }
         }
         let pool = self.read_only().await;
-        let integrity: String =
-            app::on_db!(&pool, |e| sqlx::query_scalar("PRAGMA integrity_check")
-                .fetch_one(e)
-                .await)
-            .unwrap();
+        // SQLite's own check of its file; PostgreSQL checks its pages itself.
+        let integrity: String = app::on_db!(
+            &pool,
+            sqlite
+                | e
+                | sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_one(e)
+                    .await,
+            postgres | _e | Ok::<_, sqlx::Error>("ok".to_string())
+        )
+        .unwrap();
         pool.close().await;
         Verified {
             ok: ok && integrity == "ok",

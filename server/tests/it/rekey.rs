@@ -58,7 +58,7 @@ async fn after_a_rekey_the_new_key_alone_opens_every_secret() {
         .await
         .unwrap();
 
-    let k1 = std::fs::read_to_string(dir.join("master.key")).unwrap();
+    let k1 = current_key(dir);
     let k2 = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
     // K2 current, K1 previous: everything still opens; rekey moves it all to K2.
     let both = server::build_state(&config_with(

@@ -45,6 +45,12 @@ async fn metrics_count_requests_server_functions_and_provider_checks_without_nam
         .await;
 
     let text = metrics_text(&f.app).await;
+    // SQLite has a writer and read-only readers; PostgreSQL one pool for both.
+    let (writer, readers) = if on_postgres() {
+        (r#"pool="postgres""#, r#"pool="postgres""#)
+    } else {
+        (r#"pool="writer""#, r#"pool="readers""#)
+    };
     for (name, labels) in [
         (
             "gitpat_http_requests_total",
@@ -72,14 +78,8 @@ async fn metrics_count_requests_server_functions_and_provider_checks_without_nam
             &[r#"host="127.0.0.1""#, r#"result="valid""#],
         ),
         ("gitpat_provider_checks_total", &[r#"result="rejected""#]),
-        (
-            "gitpat_db_connections",
-            &[r#"pool="writer""#, r#"state="idle""#],
-        ),
-        (
-            "gitpat_db_connections",
-            &[r#"pool="readers""#, r#"state="in_use""#],
-        ),
+        ("gitpat_db_connections", &[writer, r#"state="idle""#]),
+        ("gitpat_db_connections", &[readers, r#"state="in_use""#]),
     ] {
         assert!(
             series(&text, name, labels).is_some(),

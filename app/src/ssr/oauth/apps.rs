@@ -231,7 +231,7 @@ pub async fn app_for(
     provider: ProviderKind,
 ) -> anyhow::Result<Option<OAuthApp>> {
     let rec: Option<AppRecord> = on_db!(&st.pool, |e| sqlx::query_as(&format!(
-        "{APP_SELECT} WHERE o.account_id = ? AND o.provider = ?"
+        "{APP_SELECT} WHERE o.account_id = $1 AND o.provider = $2"
     ))
     .bind(account_id)
     .bind(provider)

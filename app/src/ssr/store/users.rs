@@ -35,9 +35,8 @@ pub async fn create_user(
     password_hash: &str,
     is_admin: bool,
 ) -> Result<i64, StoreError> {
-    let res =
-        on_db!(pool, |e| {
-            sqlx::query_scalar(
+    let res = on_db!(pool, |e| {
+        sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, is_admin) VALUES ($1, $2, $3, $4)
          RETURNING id",
     )
@@ -47,7 +46,7 @@ pub async fn create_user(
     .bind(is_admin)
     .fetch_one(e)
     .await
-        });
+    });
     match res {
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(

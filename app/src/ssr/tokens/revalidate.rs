@@ -59,9 +59,8 @@ pub async fn revalidate_due(
     use tokio::sync::Semaphore;
 
     let started = std::time::Instant::now();
-    let tokens: Vec<StoredToken> =
-        on_db!(&st.pool, |e| {
-            sqlx::query_as(
+    let tokens: Vec<StoredToken> = on_db!(&st.pool, |e| {
+        sqlx::query_as(
         "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
@@ -70,7 +69,7 @@ pub async fn revalidate_due(
     .bind(due)
     .fetch_all(e)
     .await
-        })?;
+    })?;
     // One gate and one "rate limited" flag per provider host.
     let mut hosts: HashMap<String, (Arc<Semaphore>, Arc<AtomicBool>)> = HashMap::new();
     let jobs: Vec<_> = tokens

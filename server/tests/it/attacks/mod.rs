@@ -1,5 +1,5 @@
 //! The attack suite (OWASP ASVS V2–V5, V7): every case goes through the real router over a real
-//! SQLite file, asserts the refusal, and — for writes — that no stored row changed.
+//! database, asserts the refusal, and — for writes — that no stored row changed.
 
 mod access;
 mod input;
@@ -26,23 +26,30 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "oauth_apps",
         "runtime_keys",
     ] {
-        let cols: Vec<String> = app::on_db!(pool, |e| sqlx::query_scalar(
-            "SELECT name FROM pragma_table_info($1)"
-        )
-        .bind(table)
-        .fetch_all(e)
-        .await)
-        .unwrap();
-        let expr = cols
-            .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let rows: Vec<String> = app::on_db!(pool, |e| sqlx::query_scalar(&format!(
-            "SELECT {expr} FROM {table} ORDER BY rowid"
-        ))
-        .fetch_all(e)
-        .await)
+        let rows: Vec<String> = match pool {
+            app::ssr::db::Db::Sqlite(p) => {
+                let cols: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                        .bind(table)
+                        .fetch_all(p)
+                        .await
+                        .unwrap();
+                let expr = cols
+                    .iter()
+                    .map(|c| format!("quote({c})"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                sqlx::query_scalar(&format!("SELECT {expr} FROM {table} ORDER BY rowid"))
+                    .fetch_all(p)
+                    .await
+            }
+            // A row cast to text is every column, quoted where needed.
+            app::ssr::db::Db::Postgres(p) => {
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM {table} t ORDER BY 1"))
+                    .fetch_all(p)
+                    .await
+            }
+        }
         .unwrap();
         out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
     }

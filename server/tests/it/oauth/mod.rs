@@ -105,7 +105,8 @@ async fn start(env: &Env, cookie: &str, runtime: i64) -> reqwest::Url {
         ))
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    reqwest::Url::parse(&location(&res)).unwrap()
+    let loc = location(&res);
+    reqwest::Url::parse(&loc).unwrap_or_else(|e| panic!("{e}: {loc}"))
 }
 
 /// The user's choice on the emulator's consent page; returns our callback URL (path + query).

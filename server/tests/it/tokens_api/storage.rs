@@ -57,6 +57,23 @@ async fn the_database_files_hold_no_token_bytes() {
     } = setup().await;
     add(&app, &dana, seed.acme_rt, GOOD).await;
     add(&app, &dana, seed.globex_rt, GL).await;
+    if let app::ssr::db::Db::Postgres(pg) = &app.state.pool {
+        // The server's files are its own: every stored value, as text, instead.
+        for table in ["git_tokens", "audit_events", "tower_sessions.session"] {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM {table} t"))
+                    .fetch_all(pg)
+                    .await
+                    .unwrap();
+            for secret in [GOOD, GL] {
+                assert!(
+                    !rows.iter().any(|r| r.contains(secret)),
+                    "{table} holds a token"
+                );
+            }
+        }
+        return;
+    }
     app::on_db!(&app.state.pool, |e| sqlx::query(
         "PRAGMA wal_checkpoint(FULL)"
     )
