@@ -201,16 +201,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A second replica behind the same load balancer: its own pools, node name, session store
+    /// and router, over the same database and key.
+    pub async fn replica(&self) -> Replica {
+        let state = self.another_node().await;
+        let store = server::router::session_store(&state).await.unwrap();
+        let router = server::router::app(state, store, false, LOGIN_PER_MINUTE);
+        Replica { router }
+    }
+
     /// Sends one request through the router; a request that hangs fails the test, named.
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
-        let what = format!("{} {}", req.method(), req.uri());
-        tokio::time::timeout(
-            std::time::Duration::from_secs(20),
-            self.router.clone().oneshot(req),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("{what} got no answer in 20 s"))
-        .unwrap()
+        send_to(&self.router, req).await
     }
 
     /// Signs in and returns the session cookie (`name=value`).
@@ -223,6 +225,29 @@ impl TestApp {
         );
         session_cookie(&res).expect("login sets a session cookie")
     }
+}
+
+/// Another node of a [`TestApp`] (see [`TestApp::replica`]).
+pub struct Replica {
+    pub router: Router,
+}
+
+impl Replica {
+    pub async fn send(&self, req: Request<Body>) -> Response<Body> {
+        send_to(&self.router, req).await
+    }
+}
+
+/// One request through `router`; a request that hangs fails the test, named.
+pub async fn send_to(router: &Router, req: Request<Body>) -> Response<Body> {
+    let what = format!("{} {}", req.method(), req.uri());
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        router.clone().oneshot(req),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{what} got no answer in 20 s"))
+    .unwrap()
 }
 
 pub fn form_body(pairs: &[(&str, &str)]) -> String {

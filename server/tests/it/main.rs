@@ -23,6 +23,7 @@ mod oauth;
 mod outbound;
 mod providers;
 mod rekey;
+mod replicas;
 
 mod router_auth;
 mod runtime_api;

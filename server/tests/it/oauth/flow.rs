@@ -198,3 +198,28 @@ async fn the_callback_never_redirects_elsewhere_and_needs_a_session() {
         location(&res)
     );
 }
+
+#[tokio::test]
+async fn a_flow_started_on_one_node_finishes_on_another() {
+    let env = setup("repo", None).await;
+    let b = env.app.replica().await;
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let back = decide(&url, "authorize").await;
+    // The provider's redirect reaches the other node: the flow is in the shared session.
+    let res = b.send(get(&back, Some(&env.dana))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/git-personal-access-tokens");
+    let page = body_text(
+        b.send(get("/git-personal-access-tokens", Some(&env.dana)))
+            .await,
+    )
+    .await;
+    assert!(
+        page.contains("Access to acme-prod authorized with GitHub."),
+        "{page}"
+    );
+    assert_eq!(
+        stored(&env).await,
+        [(env.seed.acme_rt, "oauth".to_string())]
+    );
+}
