@@ -170,6 +170,7 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             crate::seed::seed(st, &plan).await
         }
         AdminCommand::Verify => crate::seed::verify(st).await,
+        AdminCommand::Copy { .. } => bail!("`admin copy` opens its own databases"),
         AdminCommand::Rekey => {
             let report = app::ssr::rekey::rekey(st, |line| eprintln!("{line}")).await?;
             Ok(format!(
@@ -240,4 +241,36 @@ fn read_secret(mut stdin: impl BufRead, what: &str) -> anyhow::Result<String> {
         bail!("the {what} is longer than {} bytes", auth::MAX_PASSWORD_LEN);
     }
     Ok(value)
+}
+
+/// `gitpat admin copy`: every row from `from` into the empty `to`, then `admin verify` on the
+/// target with the configured master key(s), so a copy that could not be read fails here.
+pub async fn copy(config: &crate::config::Config, from: &str, to: &str) -> anyhow::Result<String> {
+    use app::ssr::db::{self, shown_url};
+    let source = db::open(from, 2)
+        .await
+        .with_context(|| format!("opening the source {}", shown_url(from)))?;
+    let target = db::open(to, 2)
+        .await
+        .with_context(|| format!("opening the target {}", shown_url(to)))?;
+    let counts = store::copy::copy_all(&source, &target, |table, n| {
+        eprintln!("copied {table}: {n} rows");
+    })
+    .await?;
+    source.close().await;
+    target.close().await;
+    let mut on_target = config.clone();
+    on_target.database_url = to.to_string();
+    let state = crate::build_state(&on_target)
+        .await
+        .context("the copy is written, but the target does not open with the configured key")?;
+    let verified = crate::seed::verify(&state)
+        .await
+        .context("the copy is written, but `admin verify` on the target failed")?;
+    let rows: u64 = counts.iter().map(|(_, n)| n).sum();
+    Ok(format!(
+        "copied {rows} rows from {} to {}\n{verified}",
+        shown_url(from),
+        shown_url(to)
+    ))
 }

@@ -76,6 +76,16 @@ pub enum AdminCommand {
     /// Seal every token, refresh token and OAuth client secret under the current master key
     /// again, in batches (run it again to resume); then GITPAT_PREVIOUS_KEYS can go.
     Rekey,
+    /// Copy every row from one database into a new, empty one (e.g. SQLite to PostgreSQL), ids
+    /// kept, then verify the target with the configured master key. Stop the servers first.
+    Copy {
+        /// The database to copy from, e.g. sqlite://data/gitpat.db
+        #[arg(long)]
+        from: String,
+        /// The new database, e.g. postgres://gitpat@db.internal/gitpat
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

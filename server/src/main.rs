@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{AdminCommand, Cli, Command};
 use server::config::Config;
 use std::process::ExitCode;
 
@@ -40,6 +40,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         #[cfg(feature = "demo")]
         Command::Emulator => server::demo::run_emulator(&Config::from_env()?).await?,
         Command::Credential { operation } => return Ok(credential(&operation).await),
+        Command::Admin(cmd) if matches!(*cmd, AdminCommand::Copy { .. }) => {
+            let AdminCommand::Copy { from, to } = *cmd else {
+                unreachable!()
+            };
+            let msg = server::admin_commands::copy(&Config::from_env()?, &from, &to).await?;
+            println!("{msg}");
+        }
         Command::Admin(cmd) => {
             let state = server::build_state(&Config::from_env()?).await?;
             let msg = server::admin_commands::run(&state, *cmd, std::io::stdin().lock()).await?;

@@ -42,3 +42,57 @@ async fn the_demo_will_not_seed_beside_real_users() {
     };
     assert_eq!(users, ["real@corp.example"], "no demo user was added");
 }
+
+/// Moving up: `admin copy` from a SQLite file into a new database (PostgreSQL when the suite
+/// runs on it), ids kept so every token still decrypts there; a second copy is refused.
+/// Two worker threads: the commands are waited for in a blocking call, and seeding tokens asks
+/// the in-process emulator, which must answer meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_copy_moves_every_row_and_the_tokens_still_decrypt() {
+    let h = Harness::new().await;
+    let source = format!(
+        "sqlite://{}?mode=rwc",
+        h.dir.path().join("source.db").display()
+    );
+    let target = crate::helpers::database_url(h.dir.path(), "target.db");
+    let on_source = [("GITPAT_DATABASE_URL", source.as_str())];
+    let (ok, _, err) = h.run_with(
+        &on_source,
+        &[
+            "admin",
+            "seed",
+            "--users",
+            "2",
+            "--accounts",
+            "1",
+            "--runtimes",
+            "3",
+            "--tokens",
+            "2",
+            "--emulator",
+            &h.emulator_url,
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{err}");
+    let (ok, before, err) = h.run_with(&on_source, &["admin", "verify"], "");
+    assert!(ok, "{err}");
+    let copy = ["admin", "copy", "--from", &source, "--to", &target];
+    let (ok, out, err) = h.run_with(&on_source, &copy, "");
+    assert!(ok, "{err}");
+    assert!(out.contains("4 tokens decrypt"), "{out}");
+    // The same token hashes, row for row: what was sealed under the source's ids opens on the target.
+    let hashes = |text: &str| {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains('\t'))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(hashes(&out), hashes(&before));
+    let (ok, _, err) = h.run_with(&on_source, &copy, "");
+    assert!(!ok, "a second copy into the same target went through");
+    assert!(err.contains("not empty"), "{err}");
+}

@@ -134,9 +134,20 @@ impl Harness {
 
     /// Runs `gitpat …` to its end: whether it succeeded, its stdout and its stderr.
     pub fn run(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        self.run_with(&[], args, stdin)
+    }
+
+    /// The same, with some settings of `env` instead of the harness's.
+    pub fn run_with(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+        stdin: &str,
+    ) -> (bool, String, String) {
         use std::io::Write;
         let mut child = self
             .command(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+pub mod copy;
 pub mod leases;
 pub mod rate_limits;
 mod users;
