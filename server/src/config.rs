@@ -29,8 +29,9 @@ impl std::fmt::Debug for KeySource {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
+    /// May hold a password (`postgres://user:password@…`): never printed whole.
     pub database_url: String,
     /// `GITPAT_DB_MAX_CONNECTIONS`: the PostgreSQL pool's size (SQLite keeps its one writer).
     pub db_max_connections: u32,
@@ -50,6 +51,27 @@ pub struct Config {
     /// `GITPAT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
     pub leptos_options: LeptosOptions,
+}
+
+/// Without secrets: the database URL's password, the keys and the earlier keys are left out.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &app::ssr::db::shown_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("key", &self.key)
+            .field("previous_keys", &self.previous_keys.len())
+            .field("public_url", &self.public_url.as_str())
+            .field("revalidate_every", &self.revalidate_every)
+            .field("emulator_addr", &self.emulator_addr)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field(
+                "user_provider_calls_per_minute",
+                &self.user_provider_calls_per_minute,
+            )
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -256,5 +278,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
+        let err = cfg(&[("GITPAT_DB_MAX_CONNECTIONS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GITPAT_DB_MAX_CONNECTIONS"), "{err}");
+    }
+
+    #[test]
+    fn postgres_takes_the_key_from_the_environment_and_never_prints_its_password() {
+        let url = "postgres://gitpat:hunter2-db@db.internal/gitpat";
+        let err = cfg(&[("GITPAT_DATABASE_URL", url)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("set GITPAT_MASTER_KEY"), "{err}");
+        assert!(!err.contains("hunter2-db"), "{err}");
+        let c = cfg(&[
+            ("GITPAT_DATABASE_URL", url),
+            ("GITPAT_MASTER_KEY", "AAAA"),
+            ("GITPAT_PREVIOUS_KEYS", "BBBB-old-key"),
+            ("GITPAT_DB_MAX_CONNECTIONS", "25"),
+        ])
+        .unwrap();
+        assert_eq!(c.db_max_connections, 25);
+        let shown = format!("{c:?}");
+        for secret in ["hunter2-db", "AAAA", "BBBB-old-key"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("db.internal"), "{shown}");
     }
 }

@@ -105,17 +105,18 @@ async fn record_key_id(
 ) -> anyhow::Result<()> {
     let current = keys.current_id();
     let mut tx = pool.begin().await?;
-    let recorded: Option<String> = on_db!(&mut tx, |e| sqlx::query_scalar(
+    // Inserts the first node's key id, or leaves the recorded one; either way answers it.
+    let recorded: String = on_db!(&mut tx, |e| sqlx::query_scalar(
         "INSERT INTO settings (name, value) VALUES ('master_key_id', $1)
          ON CONFLICT (name) DO UPDATE SET value = settings.value
          RETURNING value",
     )
     .bind(current)
-    .fetch_optional(e)
+    .fetch_one(e)
     .await)?;
     match recorded {
-        Some(id) if id == current => {}
-        Some(id) if keys.knows(&id) => {
+        id if id == current => {}
+        id if keys.knows(&id) => {
             on_db!(&mut tx, |e| sqlx::query(
                 "UPDATE settings SET value = $1 WHERE name = 'master_key_id'"
             )
@@ -125,12 +126,11 @@ async fn record_key_id(
             .map(|_| ()))?;
             tracing::info!(from = %id, to = %current, "master key rotated");
         }
-        Some(id) => anyhow::bail!(
+        id => anyhow::bail!(
             "this database's nodes use master key {id}, but GITPAT_MASTER_KEY is key {current}. \
              Give every node the same GITPAT_MASTER_KEY (to rotate: the new key, with the old one \
              in GITPAT_PREVIOUS_KEYS); nothing was changed"
         ),
-        None => {}
     }
     tx.commit().await?;
     Ok(())

@@ -82,12 +82,6 @@ impl<'a> From<&'a SqlitePool> for Exec<'a> {
     }
 }
 
-impl<'a> From<&'a PgPool> for Exec<'a> {
-    fn from(p: &'a PgPool) -> Self {
-        Exec::Postgres(p)
-    }
-}
-
 impl Db {
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
@@ -112,14 +106,6 @@ impl Db {
         match self {
             Db::Sqlite(p) => p.close().await,
             Db::Postgres(p) => p.close().await,
-        }
-    }
-
-    /// The SQLite pool, for what only SQLite has (its session table, its checkpoints).
-    pub fn as_sqlite(&self) -> Option<&SqlitePool> {
-        match self {
-            Db::Sqlite(p) => Some(p),
-            Db::Postgres(_) => None,
         }
     }
 }
