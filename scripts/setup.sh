@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything gitpat needs to build, run and test on a fresh Debian machine with
 # rustup, node and npm present. Idempotent: each step is skipped when already done.
-# Usage: scripts/setup.sh [--with-browser] [--with-postgres] [--with-bench]
+# Usage: scripts/setup.sh [--with-browser] [--with-postgres] [--with-smtp] [--with-bench]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,6 +67,11 @@ fi
 if wants --with-postgres && ! ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   log "installing Debian's postgresql for the tests on PostgreSQL"
   apt_install postgresql
+fi
+# The reminder-mail tests deliver to a real SMTP server: Python's aiosmtpd, from PyPI.
+if wants --with-smtp && ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  log "installing aiosmtpd (PyPI) for the reminder-mail tests"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'aiosmtpd==1.4.6'
 fi
 if wants --with-bench && ! command -v wrk >/dev/null; then
   log "installing Debian's wrk for the benchmark"

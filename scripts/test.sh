@@ -5,7 +5,7 @@
 # then the Playwright journeys in Chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/setup.sh --with-browser --with-postgres
+scripts/setup.sh --with-browser --with-postgres --with-smtp
 source scripts/env.sh
 
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }

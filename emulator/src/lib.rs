@@ -78,6 +78,8 @@ struct OAuthState {
     codes: HashMap<String, Grant>,
     /// refresh token -> (client id, scopes)
     refresh: HashMap<String, (String, Vec<String>)>,
+    /// access token -> the client id it was issued to
+    issued: HashMap<String, String>,
 }
 
 #[derive(Clone, Default)]
@@ -108,6 +110,31 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
             .clients
             .insert(c.client_id.clone(), c);
+    }
+
+    /// Whether `token` has been revoked (at the provider's API or through the control endpoint).
+    pub fn is_revoked(&self, token: &str) -> bool {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .is_some_and(|t| t.revoked)
+    }
+
+    /// Marks a token revoked; false if the emulator never knew it.
+    fn revoke(&self, token: &str) -> bool {
+        match self
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(token)
+        {
+            Some(t) => {
+                t.revoked = true;
+                true
+            }
+            None => false,
+        }
     }
 
     /// How many times an identity endpoint was asked about `token`.
@@ -148,6 +175,14 @@ impl Emulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/github/user", get(github_user))
+            .route(
+                "/github/applications/{client_id}/token",
+                axum::routing::delete(github_revoke),
+            )
+            .route(
+                "/ghe/api/v3/applications/{client_id}/token",
+                axum::routing::delete(github_revoke),
+            )
             .route("/ghe/api/v3/user", get(github_user))
             .route(
                 "/gitlab/api/v4/personal_access_tokens/self",
@@ -174,6 +209,7 @@ impl Emulator {
                 get(consent_page).post(consent_decision),
             )
             .route("/gitlab/oauth/token", post(token_endpoint))
+            .route("/gitlab/oauth/revoke", post(gitlab_revoke))
             .route(
                 "/bitbucket-web/site/oauth2/authorize",
                 get(consent_page).post(consent_decision),
@@ -215,17 +251,10 @@ async fn register_token(State(emu): State<Emulator>, Json(t): Json<FakeToken>) -
 }
 
 async fn revoke_token(State(emu): State<Emulator>, Path(token): Path<String>) -> StatusCode {
-    match emu
-        .tokens
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get_mut(&token)
-    {
-        Some(t) => {
-            t.revoked = true;
-            StatusCode::NO_CONTENT
-        }
-        None => StatusCode::NOT_FOUND,
+    if emu.revoke(&token) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
     }
 }
 

@@ -287,6 +287,7 @@ pub(crate) async fn token_endpoint(
         body["expires_in"] = json!(secs);
         body["refresh_token"] = json!(refresh);
     }
+    st.issued.insert(access.clone(), client_id.clone());
     drop(st);
     emu.register(FakeToken {
         token: access,
@@ -296,4 +297,108 @@ pub(crate) async fn token_endpoint(
         ..Default::default()
     });
     Json(body).into_response()
+}
+
+/// The client the request authenticates as (Basic auth, else form fields), if its secret is right.
+fn authenticated_client(
+    emu: &Emulator,
+    headers: &HeaderMap,
+    form: Option<(&str, &str)>,
+) -> Option<String> {
+    let (id, secret) =
+        basic(headers).or_else(|| form.map(|(i, s)| (i.to_string(), s.to_string())))?;
+    let st = emu.oauth.lock().unwrap_or_else(PoisonError::into_inner);
+    st.clients
+        .get(&id)
+        .filter(|c| c.client_secret == secret)
+        .map(|_| id)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct GithubRevokeBody {
+    access_token: String,
+}
+
+/// GitHub REST "Delete an app token": `DELETE /applications/{client_id}/token`, Basic auth with
+/// the app's client id and secret, `{"access_token": …}`; `204` when revoked, `404` for a token
+/// the app did not issue (or no longer has), `401` for wrong client credentials.
+pub(crate) async fn github_revoke(
+    State(emu): State<Emulator>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+    body: Option<Json<GithubRevokeBody>>,
+) -> Response {
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest/apps/oauth-applications#delete-an-app-token" })),
+        )
+            .into_response()
+    };
+    match authenticated_client(&emu, &headers, None) {
+        Some(id) if id == client_id => {}
+        _ => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "message": "Bad credentials" })),
+            )
+                .into_response()
+        }
+    }
+    let Some(Json(body)) = body else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "message": "Validation Failed" })),
+        )
+            .into_response();
+    };
+    let issued_here = emu
+        .oauth
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .issued
+        .get(&body.access_token)
+        .is_some_and(|c| *c == client_id);
+    if !issued_here || emu.is_revoked(&body.access_token) || !emu.revoke(&body.access_token) {
+        return not_found();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RevokeForm {
+    token: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// GitLab "OAuth 2.0 identity provider API", revoke a token (RFC 7009): `POST /oauth/revoke` with
+/// `token` and the client's credentials; `200 {}` whether or not the token was known, `401` for
+/// wrong client credentials. A token of another client is left alone.
+pub(crate) async fn gitlab_revoke(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<RevokeForm>,
+) -> Response {
+    let form = f.client_id.as_deref().zip(f.client_secret.as_deref());
+    let Some(client_id) = authenticated_client(&emu, &headers, form) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client", "error_description": "Client authentication failed." })),
+        )
+            .into_response();
+    };
+    let issued_here = emu
+        .oauth
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .issued
+        .get(&f.token)
+        .is_some_and(|c| *c == client_id);
+    if issued_here {
+        emu.revoke(&f.token);
+    }
+    Json(json!({})).into_response()
 }

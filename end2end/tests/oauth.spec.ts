@@ -107,3 +107,32 @@ test('an account admin creates a runtime API key and sees it once', async ({ pag
   await expect(page.locator('body')).not.toContainText(secret);
   await expect(page.getByRole('region', { name: 'Acme Platform' })).toContainText(secret.split('_').slice(0, 2).join('_'));
 });
+
+test('deleting an OAuth token revokes it at GitHub; a pasted token is removed here only', async ({ page, request }) => {
+  await signIn(page, DEMO);
+  await hydrated(page);
+  await authorizeAt(page, 'acme-prod', 'GitHub', 'Authorize');
+  const row = new TokensPage(page).row('acme-prod');
+  await expect(row).toContainText('OAuth');
+  const dialog = page.getByRole('dialog', { name: 'Delete Token' });
+  await row.getByRole('link', { name: 'Delete Token for acme-prod' }).click();
+  await expect(dialog).toContainText('The OAuth token is revoked at GitHub too.');
+  await dialog.getByRole('button', { name: 'Delete Token' }).click();
+  await expect(page.getByRole('status')).toHaveText('Token deleted from acme-prod and revoked at GitHub.');
+  await expect(row).toContainText('No token');
+
+  // A token of its own, so that no other runtime shares it.
+  const pat = `ghp_e2eRemovedHere${Date.now()}`;
+  expect((await request.post(`${EMULATOR_URL}/_emulator/tokens`, { data: { token: pat, login: 'dana-demo', scopes: ['repo'] } })).status()).toBe(201);
+  const drawer = new AddTokenDrawer(page);
+  await drawer.open('acme-prod');
+  await drawer.fill(pat);
+  await expect(row).toContainText(`••••${pat.slice(-4)}`);
+  await row.getByRole('link', { name: 'Delete Token for acme-prod' }).click();
+  await expect(dialog).toContainText('The token is removed here only: it stays valid at GitHub');
+  await expect(dialog.getByRole('link', { name: 'GitHub settings page' })).toHaveAttribute('href', 'https://github.com/settings/tokens');
+  await dialog.getByRole('button', { name: 'Delete Token' }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    'Token deleted from acme-prod only: it stays valid at GitHub until you revoke it at https://github.com/settings/tokens',
+  );
+});

@@ -29,6 +29,32 @@ impl std::fmt::Debug for KeySource {
     }
 }
 
+/// Reminder mail: where it goes out (`GITPAT_SMTP_URL`, lettre's URL form, which may hold a
+/// password), the password from a file instead (`GITPAT_SMTP_PASSWORD_FILE`) and the sender.
+#[derive(Clone, PartialEq)]
+pub struct MailSettings {
+    pub smtp_url: String,
+    pub password_file: Option<PathBuf>,
+    pub from: String,
+}
+
+impl MailSettings {
+    /// The transport, reading the password file if there is one.
+    pub fn mailer(&self) -> anyhow::Result<app::ssr::mail::Mailer> {
+        let password = match &self.password_file {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+                anyhow::anyhow!(
+                    "GITPAT_SMTP_PASSWORD_FILE {} cannot be read: {e}",
+                    p.display()
+                )
+            })?),
+            None => None,
+        };
+        app::ssr::mail::Mailer::new(&self.smtp_url, password, &self.from)
+            .map_err(anyhow::Error::msg)
+    }
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// May hold a password (`postgres://user:password@…`): never printed whole.
@@ -50,6 +76,10 @@ pub struct Config {
     pub outbound: Outbound,
     /// `GITPAT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// `None` when `GITPAT_SMTP_URL` is unset: no reminder mail.
+    pub mail: Option<MailSettings>,
+    /// `GITPAT_REMINDER_EVERY`: how often the reminder pass looks for tokens to remind about.
+    pub reminder_every: Duration,
     pub leptos_options: LeptosOptions,
 }
 
@@ -70,6 +100,8 @@ impl std::fmt::Debug for Config {
                 &self.user_provider_calls_per_minute,
             )
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("mail_from", &self.mail.as_ref().map(|m| m.from.as_str()))
+            .field("reminder_every", &self.reminder_every)
             .finish_non_exhaustive()
     }
 }
@@ -127,8 +159,23 @@ impl Config {
             );
         }
         let revalidate_every = match get("GITPAT_REVALIDATE_EVERY") {
-            Some(v) => parse_interval(&v)?,
+            Some(v) => parse_interval("GITPAT_REVALIDATE_EVERY", &v)?,
             None => Duration::from_secs(3600),
+        };
+        let reminder_every = match get("GITPAT_REMINDER_EVERY") {
+            Some(v) => parse_interval("GITPAT_REMINDER_EVERY", &v)?,
+            None => Duration::from_secs(3600),
+        };
+        let mail = match (get("GITPAT_SMTP_URL"), get("GITPAT_MAIL_FROM")) {
+            (Some(smtp_url), Some(from)) => Some(MailSettings {
+                smtp_url,
+                password_file: get("GITPAT_SMTP_PASSWORD_FILE").map(PathBuf::from),
+                from,
+            }),
+            (Some(_), None) => anyhow::bail!(
+                "GITPAT_SMTP_URL is set: set GITPAT_MAIL_FROM too (the sender, e.g. gitpat@example.com)"
+            ),
+            (None, _) => None,
         };
         Ok(Config {
             database_url,
@@ -170,6 +217,8 @@ impl Config {
                 &get("GITPAT_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("GITPAT_TRUSTED_PROXIES: {e}"))?,
+            mail,
+            reminder_every,
             leptos_options,
         })
     }
@@ -206,15 +255,13 @@ fn parse_public_url(u: &str) -> anyhow::Result<Url> {
     Ok(url)
 }
 
-/// Parses an interval like `1h`, `30s`, `15m`.
-pub fn parse_interval(v: &str) -> anyhow::Result<Duration> {
+/// Parses the interval setting `name`, like `1h`, `30s`, `15m`.
+pub fn parse_interval(name: &str, v: &str) -> anyhow::Result<Duration> {
     let d = humantime::parse_duration(v.trim()).map_err(|_| {
-        anyhow::anyhow!(
-            "GITPAT_REVALIDATE_EVERY must be a duration like 1h, 15m or 30s (got '{v}')"
-        )
+        anyhow::anyhow!("{name} must be a duration like 1h, 15m or 30s (got '{v}')")
     })?;
     if d < Duration::from_secs(1) {
-        anyhow::bail!("GITPAT_REVALIDATE_EVERY must be at least 1s");
+        anyhow::bail!("{name} must be at least 1s");
     }
     Ok(d)
 }

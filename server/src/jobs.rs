@@ -1,7 +1,10 @@
 //! Background jobs: refreshing OAuth tokens and re-validating stored tokens at their providers,
-//! once per pass across all the nodes that share the database (a lease picks the node).
+//! and reminder mail, each once per pass across all the nodes that share the database (a lease
+//! picks the node).
 
+use app::ssr::mail::{self, DeliveryReport, Mailer};
 use app::ssr::oauth::{self, RefreshReport};
+use app::ssr::reminders::{self, ReminderReport};
 use app::ssr::store::{leases, rate_limits};
 use app::ssr::tokens::{self, RevalidateReport};
 use app::ssr::AppState;
@@ -111,6 +114,86 @@ pub async fn revalidate_forever(state: AppState, every: Duration) {
             }
             Ok(None) => tracing::debug!("another node runs this pass"),
             Err(e) => tracing::error!(error = %e, "background pass failed"),
+        }
+    }
+}
+
+/// The lease the mail job holds: one node composes reminders and delivers the outbox.
+pub const MAIL_LEASE: &str = "mail";
+
+/// What one mail pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MailReport {
+    /// `None` when this pass only delivered (reminders are composed every `GITPAT_REMINDER_EVERY`).
+    pub reminders: Option<ReminderReport>,
+    pub delivery: DeliveryReport,
+}
+
+/// One mail pass, if this node gets the mail lease (`None`: another node holds it): reminders are
+/// composed when `compose` says so, then the outbox's due messages are delivered.
+pub async fn mail_pass(
+    state: &AppState,
+    mailer: &Mailer,
+    compose: bool,
+) -> anyhow::Result<Option<MailReport>> {
+    let ttl = chrono::Duration::from_std(LEASE_TTL)?;
+    if !leases::try_acquire(&state.pool, MAIL_LEASE, &state.node, ttl).await? {
+        return Ok(None);
+    }
+    let reminders = if compose {
+        let page = state.public_url.join("git-personal-access-tokens")?;
+        Some(reminders::compose(&state.pool, page.as_str(), chrono::Utc::now()).await?)
+    } else {
+        None
+    };
+    // Each delivery is bounded by the mailer's timeout, and a pass by its batch: well within
+    // the lease, which the next pass renews.
+    let delivery = mail::deliver_due(&state.pool, mailer, chrono::Utc::now()).await?;
+    Ok(Some(MailReport {
+        reminders,
+        delivery,
+    }))
+}
+
+/// Reminder mail, when a mailer is configured: the outbox is delivered every half minute (retries
+/// wait for their backoff), reminders are composed every `every`.
+pub async fn mail_forever(state: AppState, every: Duration) {
+    let Some(mailer) = state.mailer.clone() else {
+        return;
+    };
+    let period = every.min(Duration::from_secs(30));
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_compose: Option<tokio::time::Instant> = None;
+    loop {
+        tick.tick().await;
+        let compose = last_compose.is_none_or(|t| t.elapsed() >= every);
+        match mail_pass(&state, &mailer, compose).await {
+            Ok(Some(report)) => {
+                if compose {
+                    last_compose = Some(tokio::time::Instant::now());
+                }
+                if let Some(r) = report.reminders.filter(|r| r.messages + r.held > 0) {
+                    tracing::info!(
+                        messages = r.messages,
+                        tokens = r.listed,
+                        held = r.held,
+                        "reminders written"
+                    );
+                }
+                let d = report.delivery;
+                if d.sent + d.deferred + d.given_up > 0 {
+                    tracing::info!(
+                        sent = d.sent,
+                        deferred = d.deferred,
+                        given_up = d.given_up,
+                        "reminder mail delivered"
+                    );
+                }
+            }
+            Ok(None) => tracing::debug!("another node sends the mail"),
+            // A mail server or database that fails never stops the loop: the next tick tries again.
+            Err(e) => tracing::error!(error = %e, "mail pass failed"),
         }
     }
 }

@@ -41,6 +41,7 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         trusted_proxies: config.trusted_proxies.clone(),
         user_provider_calls: config.user_provider_calls_per_minute,
         outbound: config.outbound.clone(),
+        mailer: config.mail.as_ref().map(|m| m.mailer()).transpose()?,
     })
 }
 
@@ -136,8 +137,8 @@ async fn record_key_id(
     Ok(())
 }
 
-/// Serves the app until shut down; the expired-session sweeper, WAL checkpoints and token
-/// re-validation run beside it and stop with it.
+/// Serves the app until shut down; the expired-session sweeper, WAL checkpoints, token
+/// re-validation and reminder mail run beside it and stop with it.
 pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     let store = router::session_store(&state).await?;
@@ -162,6 +163,7 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
         state.clone(),
         config.revalidate_every,
     ));
+    let mailer = tokio::spawn(jobs::mail_forever(state.clone(), config.reminder_every));
     let addr = state.leptos_options.site_addr;
     let app = router::app(
         state,
@@ -177,5 +179,6 @@ pub async fn run_server(config: &config::Config, banner: Option<String>) -> anyh
     sweeper.abort();
     checkpointer.abort();
     revalidator.abort();
+    mailer.abort();
     result
 }

@@ -1,7 +1,7 @@
 //! Server functions of the Git Personal Access Tokens page.
 
 use crate::error::AppError;
-use crate::model::{ActivityItem, Flash, TokenRow};
+use crate::model::{ActivityItem, Deleted, Flash, ReminderMail, TokenRow};
 use leptos::prelude::*;
 
 /// The caller's runtimes with their token state (never the token).
@@ -43,20 +43,19 @@ pub async fn add_token(
     .await
 }
 
-/// Deletes the caller's token for a runtime.
+/// Deletes the caller's token for a runtime, and revokes it at the provider where that is
+/// possible and no other runtime of the caller holds the same token.
 #[server(endpoint = "delete_token")]
-pub async fn delete_token(runtime_id: i64) -> Result<String, AppError> {
+pub async fn delete_token(runtime_id: i64) -> Result<Deleted, AppError> {
     use crate::ssr::{auth, request, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
-        let rt =
-            tokens::delete(&state(), user.id, runtime_id, request::client_addr().await).await?;
-        Ok(rt.name)
+        tokens::delete(&state(), user.id, runtime_id, request::client_addr().await).await
     }
     .await;
     request::finish(
         result,
-        |name| crate::model::notice::token_deleted(name),
+        crate::model::notice::token_deleted,
         "/git-personal-access-tokens",
     )
     .await
@@ -82,6 +81,41 @@ pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<b
     request::finish(
         result,
         |h| crate::model::notice::notifications(*h),
+        "/git-personal-access-tokens",
+    )
+    .await
+}
+
+/// Whether the caller gets expiry reminders by e-mail (and whether this server sends any).
+#[server(endpoint = "reminder_mail_setting")]
+pub async fn reminder_mail_setting() -> Result<ReminderMail, AppError> {
+    use crate::ssr::{auth, state};
+    let user = auth::require_user().await?;
+    Ok(ReminderMail {
+        available: state().mailer.is_some(),
+        on: user.reminder_mail,
+    })
+}
+
+/// Turns expiry reminders by e-mail on or off for the caller.
+#[server(endpoint = "set_reminder_mail")]
+pub async fn set_reminder_mail(enabled: bool) -> Result<bool, AppError> {
+    use crate::ssr::{auth, reminders, request, state};
+    let result = async {
+        let user = auth::require_user().await?;
+        reminders::set_for_user(
+            &state().pool,
+            user.id,
+            enabled,
+            request::client_addr().await,
+        )
+        .await?;
+        Ok(enabled)
+    }
+    .await;
+    request::finish(
+        result,
+        |on| crate::model::notice::reminder_mail(*on),
         "/git-personal-access-tokens",
     )
     .await

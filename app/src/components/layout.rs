@@ -80,7 +80,7 @@ impl PageData {
     /// The Add Token call. Made the first time a drawer asks, so that its code is in the drawer's
     /// WASM chunk, not in the token page's first load.
     pub fn add(&self) -> ServerAction<AddToken> {
-        self.action(self.add, "add", notice::token_added)
+        self.action(self.add, "add", |runtime| notice::token_added(runtime))
     }
 
     /// The Delete Token call, made like [`PageData::add`].
@@ -92,10 +92,11 @@ impl PageData {
         &self,
         slot: StoredValue<Option<ServerAction<S>>>,
         kind: &'static str,
-        text: fn(&str) -> String,
+        text: fn(&S::Output) -> String,
     ) -> ServerAction<S>
     where
-        S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
         S::Error: Clone + Send + Sync + 'static,
     {
         if let Some(action) = slot.get_value() {
@@ -243,20 +244,21 @@ fn drawer_done<S>(
     data: PageData,
     action: ServerAction<S>,
     kind: &'static str,
-    text: fn(&str) -> String,
+    text: fn(&S::Output) -> String,
 ) where
-    S: leptos::server_fn::ServerFn<Output = String> + Clone + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
     S::Error: Clone + Send + Sync + 'static,
 {
     let location = use_location();
     let navigate = use_navigate();
-    on_success(action, move |runtime: &String| {
+    on_success(action, move |done| {
         let path = location.pathname.get_untracked();
         let open = path
             .strip_prefix(&format!("{LIST}/"))
             .and_then(|rest| rest.strip_suffix(&format!("/{kind}")))
             .map(str::to_string);
-        data.done(text(runtime), LIST);
+        data.done(text(done), LIST);
         if let Some(id) = open {
             data.return_focus
                 .set(Some(crate::components::drawer::row_button_id(kind, id)));

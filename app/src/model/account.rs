@@ -54,6 +54,13 @@ pub struct UserView {
     pub accounts: Vec<AccountView>,
 }
 
+/// Expiry reminders by e-mail: whether this server sends any, and whether the user wants them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderMail {
+    pub available: bool,
+    pub on: bool,
+}
+
 /// One row of the Git Personal Access Tokens table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeRow {

@@ -34,6 +34,19 @@ pub struct RuntimeKeyView {
     pub revoked: bool,
 }
 
+/// How recently a runtime read a member's token, for the Admin area.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TokenUseView {
+    pub runtime_id: i64,
+    pub email: String,
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The Admin area lists, per runtime, whose tokens it read within this many days.
+pub const RECENT_USE_DAYS: i64 = 30;
+
 /// One account in the Admin area.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminAccount {
@@ -42,6 +55,8 @@ pub struct AdminAccount {
     pub runtimes: Vec<RuntimeRow>,
     pub keys: Vec<RuntimeKeyView>,
     pub members: Vec<MemberView>,
+    /// Members' tokens the account's runtimes read within [`RECENT_USE_DAYS`], latest first.
+    pub recent_use: Vec<TokenUseView>,
     pub oauth_apps: Vec<OAuthAppView>,
     /// The account's latest audit events.
     pub audit: Vec<AuditEntry>,
@@ -84,6 +99,12 @@ pub enum AuditAction {
     #[serde(rename = "notifications.show")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "notifications.show"))]
     NotificationsShow,
+    #[serde(rename = "reminders.on")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "reminders.on"))]
+    RemindersOn,
+    #[serde(rename = "reminders.off")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "reminders.off"))]
+    RemindersOff,
     #[serde(rename = "login.success")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "login.success"))]
     LoginSuccess,
@@ -138,6 +159,8 @@ impl AuditAction {
             AuditAction::TokenOauth => "token.oauth",
             AuditAction::NotificationsHide => "notifications.hide",
             AuditAction::NotificationsShow => "notifications.show",
+            AuditAction::RemindersOn => "reminders.on",
+            AuditAction::RemindersOff => "reminders.off",
             AuditAction::LoginSuccess => "login.success",
             AuditAction::LoginFailure => "login.failure",
             AuditAction::PasswordChange => "password.change",
@@ -164,6 +187,8 @@ impl AuditAction {
             AuditAction::TokenOauth => "Authorized with OAuth",
             AuditAction::NotificationsHide => "Notifications hidden",
             AuditAction::NotificationsShow => "Notifications shown",
+            AuditAction::RemindersOn => "Reminder mail turned on",
+            AuditAction::RemindersOff => "Reminder mail turned off",
             AuditAction::LoginSuccess => "Signed in",
             AuditAction::LoginFailure => "Sign-in failed",
             AuditAction::PasswordChange => "Password changed",

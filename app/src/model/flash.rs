@@ -18,14 +18,36 @@ pub mod notice {
     pub fn token_added(runtime: &str) -> String {
         format!("Token added to {runtime}.")
     }
-    pub fn token_deleted(runtime: &str) -> String {
-        format!("Token deleted from {runtime}.")
+    pub fn token_deleted(d: &crate::model::Deleted) -> String {
+        use crate::model::AtProvider;
+        let (rt, provider, page) = (&d.runtime, d.provider.label(), &d.revoke_page);
+        match &d.at_provider {
+            AtProvider::Revoked => format!("Token deleted from {rt} and revoked at {provider}."),
+            AtProvider::StillUsed(others) => format!(
+                "Token deleted from {rt}. It stays valid at {provider}: {} still use{} it.",
+                others.join(", "),
+                if others.len() == 1 { "s" } else { "" }
+            ),
+            AtProvider::NotRevoked(why) => format!(
+                "Token deleted from {rt} only: {provider} did not revoke it ({why}). Revoke it at {page}"
+            ),
+            AtProvider::ByHand => format!(
+                "Token deleted from {rt} only: it stays valid at {provider} until you revoke it at {page}"
+            ),
+        }
     }
     pub fn notifications(hidden: bool) -> String {
         if hidden {
             "Notifications hidden.".into()
         } else {
             "Notifications shown.".into()
+        }
+    }
+    pub fn reminder_mail(on: bool) -> String {
+        if on {
+            "Reminder mail turned on.".into()
+        } else {
+            "Reminder mail turned off.".into()
         }
     }
     pub const PASSWORD_CHANGED: &str = "Password changed. Your other sessions were signed out.";

@@ -83,6 +83,12 @@ impl ProviderKind {
         self != ProviderKind::BitbucketServer
     }
 
+    /// Whether the provider documents an API that revokes a token its OAuth app issued (GitHub:
+    /// "Delete an app token"; GitLab: RFC 7009 `/oauth/revoke`). Bitbucket documents none.
+    pub fn revokes_oauth_tokens(self) -> bool {
+        !self.needs_username()
+    }
+
     /// The Git host (with its port, if not the default) that serves repositories, derived from
     /// the runtime's API URL: `api.github.com` serves `github.com`, `api.bitbucket.org` serves
     /// `bitbucket.org`, a self-hosted server its own host. `None` for anything but an http(s) URL.
@@ -165,6 +171,47 @@ pub fn token_page_url(kind: ProviderKind, api_url: &str) -> String {
         ),
         ProviderKind::Bitbucket => "https://id.atlassian.com/manage-profile/security/api-tokens".into(),
         ProviderKind::BitbucketServer => format!("{}/plugins/servlet/access-tokens/manage", base("/rest/api/1.0")),
+    }
+}
+
+/// The provider page where a user revokes a token by hand: the personal access token list, or,
+/// for an OAuth token, the applications the user has authorized.
+pub fn revoke_page_url(kind: ProviderKind, api_url: &str, oauth: bool) -> String {
+    let base = |suffix: &str| {
+        let api = api_url.trim_end_matches('/');
+        api.strip_suffix(suffix).unwrap_or(api).to_string()
+    };
+    let github = |web: String| {
+        format!(
+            "{web}/settings/{}",
+            if oauth { "applications" } else { "tokens" }
+        )
+    };
+    let gitlab = |web: String| {
+        format!(
+            "{web}/-/user_settings/{}",
+            if oauth {
+                "applications"
+            } else {
+                "personal_access_tokens"
+            }
+        )
+    };
+    match kind {
+        ProviderKind::Github => github("https://github.com".into()),
+        ProviderKind::GithubEnterprise => github(base("/api/v3")),
+        ProviderKind::Gitlab => gitlab("https://gitlab.com".into()),
+        ProviderKind::GitlabSelfManaged => gitlab(base("/api/v4")),
+        ProviderKind::Bitbucket if oauth => {
+            "https://bitbucket.org/account/settings/app-authorizations/".into()
+        }
+        ProviderKind::Bitbucket => {
+            "https://id.atlassian.com/manage-profile/security/api-tokens".into()
+        }
+        ProviderKind::BitbucketServer => format!(
+            "{}/plugins/servlet/access-tokens/manage",
+            base("/rest/api/1.0")
+        ),
     }
 }
 

@@ -23,6 +23,20 @@ pub enum TokenStatus {
 
 pub const EXPIRING_WITHIN_DAYS: i64 = 7;
 
+/// A token no runtime has read for this many days (counted from when it was stored, if never)
+/// is flagged on its row: it may be one nobody needs any more.
+pub const UNUSED_FLAG_DAYS: i64 = 90;
+
+/// Whether a token last read at `last_used_at` (`None`: never), held since `since`, counts as
+/// unused at `now`.
+pub fn unused_long(
+    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - last_used_at.unwrap_or(since) >= chrono::Duration::days(UNUSED_FLAG_DAYS)
+}
+
 impl TokenStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -101,8 +115,36 @@ pub struct TokenInfo {
     #[serde(with = "chrono::serde::ts_seconds")]
     pub last_validated_at: chrono::DateTime<chrono::Utc>,
     pub last_error: Option<String>,
+    /// When the runtime last read it through the credential API (`None`: not yet).
+    #[serde(with = "chrono::serde::ts_seconds_option")]
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// No runtime has read it for [`UNUSED_FLAG_DAYS`].
+    pub unused: bool,
     /// Other runtimes of this user that hold the same token (names).
     pub shared_with: Vec<String>,
+}
+
+/// What became of a deleted token at its provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AtProvider {
+    /// Revoked there too.
+    Revoked,
+    /// Left valid there on purpose: these other runtimes of the user hold the same token.
+    StillUsed(Vec<String>),
+    /// The provider was asked and did not revoke it (why, in a few words).
+    NotRevoked(String),
+    /// No API revokes it (personal access tokens; OAuth tokens on Bitbucket): the user does it.
+    ByHand,
+}
+
+/// A token deleted here, and what became of it at the provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub runtime: String,
+    pub provider: super::ProviderKind,
+    pub at_provider: AtProvider,
+    /// Where the user revokes it by hand.
+    pub revoke_page: String,
 }
 
 /// A row of the Git Personal Access Tokens table.

@@ -216,10 +216,12 @@ fn AccountAdmin(
             <ul class="plain-list">
                 {account.runtimes.clone().into_iter().map(|r| {
                     let rt_keys: Vec<_> = account.keys.iter().filter(|k| k.runtime_id == r.id).cloned().collect();
+                    let used = recent_use_text(&account.recent_use, r.id);
                     view! {
                         <li>
                             <strong>{r.name.clone()}</strong>
                             <span>{format!(" · {} · {}", r.provider.label(), r.api_url)}</span>
+                            <p class="hint recent-use">{used}</p>
                             <ul class="keys">
                                 {rt_keys.into_iter().map(|k| view! {
                                     <li>
@@ -322,5 +324,23 @@ fn AccountAdmin(
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Whose tokens a runtime read lately, for its line in the Admin area.
+fn recent_use_text(uses: &[crate::model::TokenUseView], runtime_id: i64) -> String {
+    let days = crate::model::RECENT_USE_DAYS;
+    let who: Vec<String> = uses
+        .iter()
+        .filter(|u| u.runtime_id == runtime_id)
+        .map(|u| format!("{} ({})", u.email, crate::model::when::date(u.last_used_at)))
+        .collect();
+    if who.is_empty() {
+        format!("Read no member's token in the last {days} days.")
+    } else {
+        format!(
+            "Members' tokens read in the last {days} days: {}",
+            who.join(", ")
+        )
     }
 }

@@ -7,7 +7,7 @@
 use crate::components::drawer::{Drawer, LIST};
 use crate::components::form_error;
 use crate::components::layout::use_page_data;
-use crate::model::{token_page_url, token_steps, TokenRow};
+use crate::model::{revoke_page_url, token_page_url, token_steps, TokenMethod, TokenRow};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -182,6 +182,7 @@ pub fn DeleteTokenDrawer() -> impl IntoView {
                             <strong>{row.runtime.name.clone()}</strong>
                             <span>"? You will no longer have access to the Git repositories, Git Sources and other resources associated with this Runtime. The Runtime itself is not affected."</span>
                         </p>
+                        {at_provider(&row)}
                         <ActionForm action=delete>
                             <FormError error/>
                             <input type="hidden" name="runtime_id" value=row.runtime.id/>
@@ -196,5 +197,34 @@ pub fn DeleteTokenDrawer() -> impl IntoView {
                 })}
             </Transition>
         </Drawer>
+    }
+}
+
+/// What deleting will do at the provider, said before the user confirms.
+fn at_provider(row: &TokenRow) -> impl IntoView {
+    let provider = row.runtime.provider;
+    let token = row.token.as_ref();
+    let oauth = token.is_some_and(|t| t.method == TokenMethod::Oauth);
+    let shared = token.map(|t| t.shared_with.join(", ")).unwrap_or_default();
+    let page = revoke_page_url(provider, &row.runtime.api_url, oauth);
+    if !shared.is_empty() {
+        view! {
+            <p class="hint at-provider">{format!("{shared} use the same token, so it stays valid at {}.", provider.label())}</p>
+        }
+        .into_any()
+    } else if oauth && provider.revokes_oauth_tokens() {
+        view! {
+            <p class="hint at-provider">{format!("The OAuth token is revoked at {} too.", provider.label())}</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="hint at-provider">
+                <span>{format!("The token is removed here only: it stays valid at {} until you revoke it on your ", provider.label())}</span>
+                <a href=page target="_blank" rel="noopener noreferrer">{format!("{} settings page", provider.family())}</a>
+                <span>"."</span>
+            </p>
+        }
+        .into_any()
     }
 }

@@ -1,12 +1,15 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::SetNotificationsHidden;
+use crate::api::{reminder_mail_setting, SetNotificationsHidden, SetReminderMail};
 use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
+use crate::components::on_success;
 use crate::components::sync_html::RenderOnce;
-use crate::model::{notice, when, ActivityItem, Flash, TokenMethod, TokenRow, TokenStatus};
+use crate::model::{
+    notice, when, ActivityItem, Flash, TokenMethod, TokenRow, TokenStatus, UNUSED_FLAG_DAYS,
+};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -28,6 +31,23 @@ pub fn TokensPage() -> impl IntoView {
     };
     let switch = expect_context::<Switch>();
     let (alerts, table, activity) = (RenderOnce::new(), RenderOnce::new(), RenderOnce::new());
+    // Only this page shows the reminder switch: its resource lives here, read in one place.
+    let set_mail = ServerAction::<SetReminderMail>::new();
+    let mail = Resource::new(
+        move || set_mail.version().get(),
+        |_| reminder_mail_setting(),
+    );
+    on_success(set_mail, move |on: &bool| {
+        data.notice.set(Some(Notice {
+            flash: Flash {
+                error: false,
+                text: notice::reminder_mail(*on),
+                in_form: false,
+            },
+            path: crate::components::drawer::LIST.into(),
+        }));
+        data.events.update(|v| *v += 1);
+    });
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -37,6 +57,11 @@ pub fn TokensPage() -> impl IntoView {
                 <p class="muted">
                     "Authorize Git access for each GitOps Runtime you work with. You can use the same Git user token for several Runtimes, but each Runtime is authorized individually."
                 </p>
+                <Transition fallback=|| ()>
+                    {move || mail.read().as_ref().and_then(|m| m.as_ref().ok().copied()).filter(|m| m.available).map(|m| {
+                        view! { <ReminderSwitch on=m.on action=set_mail/> }
+                    })}
+                </Transition>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
                 {move || match data.tokens.read().as_ref() {
@@ -62,6 +87,22 @@ pub fn TokensPage() -> impl IntoView {
             </Transition>
         </main>
         <Outlet/>
+    }
+}
+
+/// Expiry reminders by e-mail, on or off for the user. A form on the server function: without
+/// JavaScript it posts and comes back with a notice; with it, it is sent in place.
+#[component]
+fn ReminderSwitch(on: bool, action: ServerAction<SetReminderMail>) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="reminder-mail">
+            <input type="hidden" name="enabled" value=(!on).to_string()/>
+            <button type="submit" role="switch" aria-checked=on.to_string() class="switch-item" disabled=move || action.pending().get()>
+                <span>"Email reminders"</span>
+                <span class="switch" aria-hidden="true"></span>
+            </button>
+            <span class="hint">"Mail me before a token expires and when one stops working (at most once a day)."</span>
+        </ActionForm>
     }
 }
 
@@ -287,6 +328,12 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                 {(!t.shared_with.is_empty()).then(|| view! {
                     <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
                 })}
+                <p class="hint last-used">{last_used(t.last_used_at)}</p>
+                {t.unused.then(|| view! {
+                    <span class="tag warning" title="No runtime has read this token for 90 days or more: delete it if nothing needs it">
+                        {format!("Unused for {UNUSED_FLAG_DAYS} days")}
+                    </span>
+                })}
             };
             (Some(cell), t.last_error, Some(expires), Some(validated))
         }
@@ -342,6 +389,14 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                 </MenuButton>
             </td>
         </tr>
+    }
+}
+
+/// When the runtime last read the token through the credential API.
+fn last_used(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!("Last used by the runtime {}", when::date(at)),
+        None => "Not used by the runtime yet".into(),
     }
 }
 

@@ -4,7 +4,9 @@ use super::store::{self, Actor, StoreError, UserRecord};
 use super::{auth, outbound, AppState};
 use crate::error::AppError;
 use crate::model::AuditAction;
-use crate::model::{AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView};
+use crate::model::{
+    AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView, TokenUseView, RECENT_USE_DAYS,
+};
 use crate::ssr::db::{on_db, Db};
 
 /// For a server function of the Admin area: the signed-in user, if they administer the account,
@@ -303,6 +305,23 @@ pub async fn members(pool: &Db, account_id: i64) -> sqlx::Result<Vec<MemberView>
         .collect())
 }
 
+/// Members' tokens the account's runtimes read within [`RECENT_USE_DAYS`], latest first.
+pub async fn recent_use(pool: &Db, account_id: i64) -> sqlx::Result<Vec<TokenUseView>> {
+    let since = chrono::Utc::now() - chrono::Duration::days(RECENT_USE_DAYS);
+    on_db!(pool, |e| sqlx::query_as(
+        "SELECT t.runtime_id, u.email, t.last_used_at
+         FROM git_tokens t
+         JOIN runtimes r ON r.id = t.runtime_id
+         JOIN users u ON u.id = t.user_id
+         WHERE r.account_id = $1 AND t.last_used_at > $2
+         ORDER BY t.last_used_at DESC",
+    )
+    .bind(account_id)
+    .bind(since)
+    .fetch_all(e)
+    .await)
+}
+
 /// The runtime, if it belongs to an account the user administers.
 pub async fn admin_runtime(
     pool: &Db,
@@ -354,6 +373,7 @@ pub async fn overview(pool: &Db, user_id: i64) -> Result<Vec<AdminAccount>, AppE
             runtimes: mine,
             keys,
             members: members(pool, a.id).await?,
+            recent_use: recent_use(pool, a.id).await?,
             audit: store::account_audit(pool, a.id, AUDIT_SHOWN).await?,
             oauth_apps: apps
                 .iter()

@@ -199,6 +199,7 @@ pub async fn credential_for(
     let Some(token) = tokens::reveal(st, user.id, runtime_id).await? else {
         return Ok(Err(Refusal::NoToken));
     };
+    tokens::mark_used(st, user.id, runtime_id).await?;
     let username = info
         .username
         .clone()

@@ -6,10 +6,12 @@ pub mod credentials;
 pub mod crypto;
 pub mod db;
 pub mod flash;
+pub mod mail;
 pub mod oauth;
 pub mod outbound;
 pub mod providers;
 pub mod rekey;
+pub mod reminders;
 pub mod request;
 pub mod store;
 pub mod tokens;
@@ -44,6 +46,9 @@ pub struct AppState {
     /// Where provider calls may go (`GITPAT_ALLOW_PRIVATE_NETWORKS`).
     #[from_ref(skip)]
     pub outbound: outbound::Outbound,
+    /// The SMTP relay for reminder mail (`GITPAT_SMTP_URL`); `None`: no mail is sent.
+    #[from_ref(skip)]
+    pub mailer: Option<mail::Mailer>,
 }
 
 /// The state inside a server function; panics only if the router was built without it.

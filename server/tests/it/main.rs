@@ -18,6 +18,7 @@ mod deprovisioning;
 mod faults;
 mod jobs;
 mod load;
+mod mail;
 mod memory;
 mod oauth;
 mod outbound;

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
 const TOKEN: &str = "ghp_runtimeApiToken000000000000000000001";
+const OTHER_TOKEN: &str = "ghp_runtimeApiToken000000000000000000002";
 
 fn read(key: &str, user: &str) -> Request<Body> {
     Request::get(format!(
@@ -31,7 +32,12 @@ struct Keyed {
 
 async fn setup() -> Keyed {
     let (app, seed) = TestApp::new().await;
-    with_emulator(&app, &seed, vec![fake(TOKEN, &["repo"])]).await;
+    with_emulator(
+        &app,
+        &seed,
+        vec![fake(TOKEN, &["repo"]), fake(OTHER_TOKEN, &["repo"])],
+    )
+    .await;
     let dana = app.login("dana@example.com", PASSWORD).await;
     let res = app
         .send(call_fn(
@@ -83,6 +89,84 @@ async fn the_right_key_reads_the_users_credential_uncached_and_audited() {
         (Some(seed.dana), Some(seed.acme_rt))
     );
     assert!(!audit[0].2.contains(TOKEN) && !audit[0].2.contains(&key));
+}
+
+#[tokio::test]
+async fn a_read_stamps_the_token_and_the_page_and_admin_area_say_when() {
+    let Keyed { app, seed, key, .. } = setup().await;
+    let dana = app.login("dana@example.com", PASSWORD).await;
+    let row = |app: &TestApp| {
+        let pool = app.state.pool.clone();
+        async move {
+            tokens::rows_for_user(&pool, seed.dana)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.runtime.id == seed.acme_rt)
+                .and_then(|r| r.token)
+                .unwrap()
+        }
+    };
+    let page = || async {
+        body_text(
+            app.send(get("/git-personal-access-tokens", Some(&dana)))
+                .await,
+        )
+        .await
+    };
+    let admin = || async { body_text(app.send(get("/admin", Some(&dana))).await).await };
+
+    let fresh = row(&app).await;
+    assert_eq!((fresh.last_used_at, fresh.unused), (None, false));
+    assert!(page().await.contains("Not used by the runtime yet"));
+    assert!(admin().await.contains("token in the last 30 days."));
+
+    assert_eq!(
+        app.send(read(&key, "dana@example.com")).await.status(),
+        StatusCode::OK
+    );
+    let used = row(&app).await.last_used_at.expect("the read is stamped");
+    assert!((chrono::Utc::now() - used).num_seconds() < 60);
+    let today = app::model::when::date(used);
+    assert!(page()
+        .await
+        .contains(&format!("Last used by the runtime {today}")));
+    assert!(admin().await.contains(&format!(
+        "tokens read in the last 30 days: dana@example.com ({today})"
+    )));
+
+    // Ninety days without a read: flagged on the row; the next read clears the flag.
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(91);
+    app::on_db!(&app.state.pool, |e| sqlx::query(
+        "UPDATE git_tokens SET last_used_at = $1, token_since = $1"
+    )
+    .bind(long_ago)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    assert!(row(&app).await.unused);
+    assert!(page().await.contains("Unused for 90 days"));
+    assert!(admin().await.contains("token in the last 30 days."));
+    assert_eq!(
+        app.send(read(&key, "dana@example.com")).await.status(),
+        StatusCode::OK
+    );
+    assert!(!row(&app).await.unused);
+
+    // The same token pasted again keeps its history; another token starts unused.
+    let add = |token: &'static str| {
+        call_fn(
+            "add_token",
+            &[("runtime_id", &seed.acme_rt.to_string()), ("token", token)],
+            Some(&dana),
+        )
+    };
+    assert_eq!(app.send(add(TOKEN)).await.status(), StatusCode::OK);
+    assert!(row(&app).await.last_used_at.is_some());
+    assert_eq!(app.send(add(OTHER_TOKEN)).await.status(), StatusCode::OK);
+    let replaced = row(&app).await;
+    assert_eq!((replaced.last_used_at, replaced.unused), (None, false));
 }
 
 #[tokio::test]

@@ -1,15 +1,17 @@
 //! OAuth2 authorization of a runtime: the OAuth apps account admins configure (`apps`, client
 //! secret encrypted like tokens), the authorization-code flow with PKCE (S256) and a `state` bound
 //! to the session, user and runtime (`flow`: server-side, single use, short-lived), and the
-//! refresh job (`refresh`).
+//! refresh job (`refresh`); revoking an issued token when its user deletes it (`revoke`).
 
 mod apps;
 mod flow;
 mod refresh;
+mod revoke;
 
 pub use apps::*;
 pub use flow::*;
 pub use refresh::*;
+pub use revoke::*;
 
 use super::crypto::Secret;
 use crate::model::ProviderKind;

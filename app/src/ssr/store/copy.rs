@@ -33,6 +33,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Time),
             ("session_epoch", Int),
             ("disabled", Bool),
+            ("reminder_mail", Bool),
         ],
     ),
     (
@@ -76,6 +77,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Time),
             ("updated_at", Time),
             ("refresh_claimed_until", Time),
+            ("last_used_at", Time),
+            ("token_since", Time),
         ],
     ),
     (
@@ -121,6 +124,32 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("detail", Text),
             ("client_addr", Text),
             ("account_id", Int),
+        ],
+    ),
+    (
+        "reminders_sent",
+        &[
+            ("user_id", Int),
+            ("runtime_id", Int),
+            ("token_since", Time),
+            ("reason", Text),
+            ("sent_at", Time),
+        ],
+    ),
+    (
+        "mail_outbox",
+        &[
+            ("id", Int),
+            ("user_id", Int),
+            ("recipient", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("created_at", Time),
+            ("attempts", Int),
+            ("next_attempt_at", Time),
+            ("sent_at", Time),
+            ("failed_at", Time),
+            ("last_error", Text),
         ],
     ),
 ];

@@ -16,6 +16,8 @@ pub struct UserRecord {
     pub session_epoch: i64,
     /// Disabled by an operator: no sign-in, no session, no credential for runtimes.
     pub disabled: bool,
+    /// The user wants expiry reminders by e-mail.
+    pub reminder_mail: bool,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -59,7 +61,7 @@ pub async fn create_user(
 pub async fn user_by_email(pool: &Db, email: &str) -> sqlx::Result<Option<UserRecord>> {
     on_db!(pool, |e| {
         sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE email = $1",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled, reminder_mail FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(e)
@@ -82,7 +84,7 @@ pub async fn set_password(db: impl Into<Exec<'_>>, user_id: i64, hash: &str) -> 
 pub async fn user_by_id(pool: &Db, id: i64) -> sqlx::Result<Option<UserRecord>> {
     on_db!(pool, |e| {
         sqlx::query_as(
-        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled FROM users WHERE id = $1",
+        "SELECT id, email, display_name, password_hash, is_admin, session_epoch, disabled, reminder_mail FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(e)

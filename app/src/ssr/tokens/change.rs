@@ -4,11 +4,14 @@
 use super::{last4, no_runtime, NewToken};
 use crate::error::AppError;
 use crate::model::AuditAction;
-use crate::model::{check_token_input, check_username_input, RuntimeRow, TokenMethod, TokenStatus};
+use crate::model::{
+    check_token_input, check_username_input, revoke_page_url, AtProvider, Deleted, RuntimeRow,
+    TokenMethod, TokenStatus,
+};
 use crate::ssr::crypto::{token_aad, Keyring, Secret};
 use crate::ssr::db::{on_db, Exec};
 use crate::ssr::providers::{self, Identity};
-use crate::ssr::{store, AppState};
+use crate::ssr::{oauth, store, AppState};
 use chrono::Utc;
 
 /// Validates the token at the runtime's provider and, only if it passes, stores it (replacing
@@ -115,15 +118,20 @@ pub async fn save(
         sqlx::query_scalar(
         "INSERT INTO git_tokens (user_id, runtime_id, method, key_id, ciphertext, last4, fingerprint,
              username, scopes, provider_login, expires_at, status, last_validated_at, last_error,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15)
+             created_at, updated_at, token_since)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, $15)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET
              method = excluded.method, key_id = excluded.key_id, ciphertext = excluded.ciphertext,
              last4 = excluded.last4, fingerprint = excluded.fingerprint, username = excluded.username,
              scopes = excluded.scopes, provider_login = excluded.provider_login,
              expires_at = excluded.expires_at, refresh_key_id = NULL, refresh_ciphertext = NULL,
              status = excluded.status, last_validated_at = excluded.last_validated_at,
-             last_error = NULL, updated_at = excluded.updated_at
+             last_error = NULL, updated_at = excluded.updated_at,
+             -- Another token starts unused; the same one pasted again keeps its history.
+             last_used_at = CASE WHEN git_tokens.fingerprint = excluded.fingerprint
+                                 THEN git_tokens.last_used_at END,
+             token_since = CASE WHEN git_tokens.fingerprint = excluded.fingerprint
+                                THEN git_tokens.token_since ELSE excluded.token_since END
          RETURNING created_at < updated_at",
     )
     .bind(user_id)
@@ -147,16 +155,46 @@ pub async fn save(
     Ok(replaced)
 }
 
-/// Deletes this user's token for this runtime; nobody else's, and not the runtime.
+/// Deletes this user's token for this runtime (nobody else's, and not the runtime), and revokes
+/// it at the provider where the provider documents how (OAuth tokens on GitHub and GitLab) and no
+/// other runtime of the user holds the same token. The provider is asked first, so the audit
+/// event says what became of the token there.
 pub async fn delete(
     st: &AppState,
     user_id: i64,
     runtime_id: i64,
     client_addr: Option<String>,
-) -> Result<RuntimeRow, AppError> {
+) -> Result<Deleted, AppError> {
     let runtime = store::runtime_for_user(&st.pool, user_id, runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
+    let nothing =
+        || AppError::NotFound(format!("There is no token for {} to delete.", runtime.name));
+    let stored: Option<(TokenMethod, String)> = on_db!(&st.pool, |e| sqlx::query_as(
+        "SELECT method, fingerprint FROM git_tokens WHERE user_id = $1 AND runtime_id = $2"
+    )
+    .bind(user_id)
+    .bind(runtime_id)
+    .fetch_optional(e)
+    .await)?;
+    let (method, fingerprint) = stored.ok_or_else(nothing)?;
+    let others: Vec<String> = on_db!(&st.pool, |e| sqlx::query_scalar(
+        "SELECT r.name FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
+         WHERE t.user_id = $1 AND t.fingerprint = $2 AND t.runtime_id <> $3 ORDER BY r.name",
+    )
+    .bind(user_id)
+    .bind(&fingerprint)
+    .bind(runtime_id)
+    .fetch_all(e)
+    .await)?;
+    let oauth = method == TokenMethod::Oauth;
+    let at_provider = if !others.is_empty() {
+        AtProvider::StillUsed(others)
+    } else if oauth && runtime.provider.revokes_oauth_tokens() {
+        revoke_oauth(st, user_id, &runtime).await
+    } else {
+        AtProvider::ByHand
+    };
     let mut tx = st.pool.begin().await?;
     let done = on_db!(&mut tx, |e| sqlx::query(
         "DELETE FROM git_tokens WHERE user_id = $1 AND runtime_id = $2"
@@ -167,22 +205,54 @@ pub async fn delete(
     .await
     .map(|r| r.rows_affected()))?;
     if done == 0 {
-        return Err(AppError::NotFound(format!(
-            "There is no token for {} to delete.",
-            runtime.name
-        )));
+        return Err(nothing());
     }
+    let detail = match &at_provider {
+        AtProvider::Revoked => "revoked at the provider".to_string(),
+        AtProvider::StillUsed(o) => {
+            format!("kept at the provider: {} other runtime(s) use it", o.len())
+        }
+        AtProvider::NotRevoked(why) => format!("not revoked at the provider: {why}"),
+        AtProvider::ByHand => "removed here only: no API revokes it".to_string(),
+    };
     store::audit(
         &mut tx,
         Some(user_id),
         Some(runtime_id),
         AuditAction::TokenDelete,
-        "",
+        &detail,
         client_addr.as_deref(),
     )
     .await?;
     tx.commit().await?;
-    Ok(runtime)
+    Ok(Deleted {
+        revoke_page: revoke_page_url(runtime.provider, &runtime.api_url, oauth),
+        runtime: runtime.name,
+        provider: runtime.provider,
+        at_provider,
+    })
+}
+
+/// Revokes the user's OAuth token for the runtime with the account's OAuth app. Nothing here
+/// stops the deletion itself: what could not be done is said, not raised.
+async fn revoke_oauth(st: &AppState, user_id: i64, runtime: &RuntimeRow) -> AtProvider {
+    let not_revoked = |why: &str| AtProvider::NotRevoked(why.into());
+    let app = match oauth::app_for(st, runtime.account_id, runtime.provider).await {
+        Ok(Some(app)) => app,
+        Ok(None) => return not_revoked("the account's OAuth app was removed"),
+        Err(e) => {
+            tracing::error!(error = %e, runtime_id = runtime.id, "OAuth app unreadable for a revocation");
+            return not_revoked("the account's OAuth app could not be read");
+        }
+    };
+    match super::reveal(st, user_id, runtime.id).await {
+        Ok(Some(token)) => oauth::revoke(st, &app, &runtime.api_url, &token).await,
+        Ok(None) => not_revoked("it was deleted meanwhile"),
+        Err(e) => {
+            tracing::error!(error = %e, runtime_id = runtime.id, "token unreadable for a revocation");
+            not_revoked("gitpat could not read it")
+        }
+    }
 }
 
 /// Hides (or shows again) the notifications of one runtime for this user.

@@ -53,6 +53,24 @@ pub async fn reveal(
     }
 }
 
+/// Stamps the token as read by its runtime now. At most one write a minute per token: a runtime
+/// may read its credential on every git command, and the page shows the day.
+pub async fn mark_used(st: &AppState, user_id: i64, runtime_id: i64) -> sqlx::Result<()> {
+    let now = chrono::Utc::now();
+    on_db!(&st.pool, |e| sqlx::query(
+        "UPDATE git_tokens SET last_used_at = $1
+         WHERE user_id = $2 AND runtime_id = $3 AND (last_used_at IS NULL OR last_used_at < $4)",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(runtime_id)
+    .bind(now - chrono::Duration::minutes(1))
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

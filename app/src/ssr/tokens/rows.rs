@@ -2,7 +2,9 @@
 //! token for it.
 
 use crate::error::AppError;
-use crate::model::{ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenRow, TokenStatus};
+use crate::model::{
+    unused_long, ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenRow, TokenStatus,
+};
 use crate::ssr::db::{on_db, Db};
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
@@ -26,6 +28,8 @@ struct RowRecord {
     status: Option<TokenStatus>,
     last_validated_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
+    last_used_at: Option<DateTime<Utc>>,
+    token_since: Option<DateTime<Utc>>,
     refreshable: bool,
     hidden: bool,
     oauth_available: bool,
@@ -53,10 +57,11 @@ pub fn effective_status(
 
 /// Every runtime the user can reach, with what may be shown of their token for it.
 pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
-    let recs: Vec<RowRecord> = on_db!(pool, |e| sqlx::query_as(
+    let recs: Vec<RowRecord> = on_db!(pool, |e| {
+        sqlx::query_as(
         "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url,
                 t.method, t.last4, t.fingerprint, t.username, t.scopes, t.provider_login,
-                t.expires_at, t.status, t.last_validated_at, t.last_error,
+                t.expires_at, t.status, t.last_validated_at, t.last_error, t.last_used_at, t.token_since,
                 (t.refresh_ciphertext IS NOT NULL) AS refreshable,
                 COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available
          FROM runtimes r
@@ -71,7 +76,8 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
     .bind(user_id)
     .bind(user_id)
     .fetch_all(e)
-    .await)?;
+    .await
+    })?;
     let now = Utc::now();
     let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::new();
     for r in &recs {
@@ -97,6 +103,8 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
                     expires_at: r.expires_at,
                     last_validated_at: validated,
                     last_error: r.last_error,
+                    unused: unused_long(r.last_used_at, r.token_since.unwrap_or(validated), now),
+                    last_used_at: r.last_used_at,
                     shared_with: r
                         .fingerprint
                         .and_then(|fp| by_fingerprint.get(&fp))

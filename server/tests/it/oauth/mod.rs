@@ -4,6 +4,7 @@
 mod flow;
 mod pinned;
 mod refresh;
+mod revoke;
 
 use crate::helpers::*;
 use app::model::ProviderKind;
