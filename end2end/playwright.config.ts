@@ -51,6 +51,10 @@ export default defineConfig({
       GITPAT_EMULATOR_ADDR: `127.0.0.1:${PORT + 1}`,
       GITPAT_REVALIDATE_EVERY: '2s',
       GITPAT_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
+      // Reminder mail on (the Email reminders switch shows), to a port where nothing listens:
+      // the e2e journeys only need the switch; delivery is tested against a real server in Rust.
+      GITPAT_SMTP_URL: `smtp://127.0.0.1:${PORT + 2}`,
+      GITPAT_MAIL_FROM: 'gitpat e2e <gitpat@example.com>',
       LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
       LEPTOS_SITE_ROOT: '../target/site',
       LEPTOS_OUTPUT_NAME: 'gitpat',

@@ -120,6 +120,22 @@ test('a token revoked at the provider turns invalid, rings the bell, and Hide no
   await expect(page.getByRole('button', { name: 'Notifications: 1' })).toBeVisible();
 });
 
+test('the Email reminders switch turns reminder mail off and on again, and stays as set', async ({ page }) => {
+  await signIn(page, OPS);
+  await hydrated(page);
+  const reminders = page.getByRole('switch', { name: 'Email reminders' });
+  await expect(reminders).toHaveAttribute('aria-checked', 'true');
+  await reminders.click();
+  await expect(page.getByRole('status')).toHaveText('Reminder mail turned off.');
+  await expect(reminders).toHaveAttribute('aria-checked', 'false');
+  await page.reload();
+  await hydrated(page);
+  await expect(reminders).toHaveAttribute('aria-checked', 'false');
+  await expect(page.getByRole('region', { name: 'Recent activity' })).toContainText('Reminder mail turned off');
+  await reminders.click();
+  await expect(reminders).toHaveAttribute('aria-checked', 'true');
+});
+
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
@@ -145,5 +161,17 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('status')).toHaveText('Token added to globex-dc.');
     await expect(tokens.row('globex-dc')).toContainText('Valid');
     await expect(tokens.row('globex-dc')).toContainText('••••0007');
+  });
+
+  test('the Email reminders switch posts and comes back with a notice', async ({ page }) => {
+    await signIn(page, OPS);
+    const reminders = page.getByRole('switch', { name: 'Email reminders' });
+    await expect(reminders).toHaveAttribute('aria-checked', 'true');
+    await reminders.click();
+    await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
+    await expect(page.getByRole('status')).toHaveText('Reminder mail turned off.');
+    await expect(reminders).toHaveAttribute('aria-checked', 'false');
+    await reminders.click();
+    await expect(reminders).toHaveAttribute('aria-checked', 'true');
   });
 });

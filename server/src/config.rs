@@ -353,4 +353,71 @@ mod tests {
         }
         assert!(shown.contains("db.internal"), "{shown}");
     }
+
+    #[test]
+    fn reminder_mail_needs_a_sender_and_never_prints_the_relay_password() {
+        let url = "smtps://gitpat:hunter2-smtp@mail.example.com:465";
+        let err = cfg(&[("GITPAT_SMTP_URL", url)]).unwrap_err().to_string();
+        assert!(err.contains("GITPAT_MAIL_FROM"), "{err}");
+        assert!(!err.contains("hunter2-smtp"), "{err}");
+        let c = cfg(&[
+            ("GITPAT_SMTP_URL", url),
+            ("GITPAT_MAIL_FROM", "gitpat@example.com"),
+            ("GITPAT_REMINDER_EVERY", "15m"),
+        ])
+        .unwrap();
+        assert_eq!(c.reminder_every, Duration::from_secs(900));
+        assert!(c.mail.as_ref().unwrap().mailer().is_ok());
+        let shown = format!("{c:?} {:?}", c.mail.as_ref().unwrap().mailer().unwrap());
+        assert!(!shown.contains("hunter2-smtp"), "{shown}");
+        assert!(shown.contains("gitpat@example.com"), "{shown}");
+        assert!(cfg(&[]).unwrap().mail.is_none(), "off when unset");
+        let err = cfg(&[("GITPAT_REMINDER_EVERY", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GITPAT_REMINDER_EVERY"), "{err}");
+        // A password file needs the user in the URL; bad addresses name their setting.
+        let bad = |pairs: &[(&str, &str)]| {
+            cfg(pairs)
+                .unwrap()
+                .mail
+                .unwrap()
+                .mailer()
+                .unwrap_err()
+                .to_string()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp-password");
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        let file = file.display().to_string();
+        assert!(bad(&[
+            (
+                "GITPAT_SMTP_URL",
+                "smtp://mail.example.com:587?tls=required"
+            ),
+            ("GITPAT_SMTP_PASSWORD_FILE", &file),
+            ("GITPAT_MAIL_FROM", "gitpat@example.com"),
+        ])
+        .contains("user name"));
+        assert!(bad(&[
+            ("GITPAT_SMTP_URL", "smtp://mail.example.com"),
+            ("GITPAT_MAIL_FROM", "not an address"),
+        ])
+        .contains("GITPAT_MAIL_FROM"));
+        assert!(bad(&[
+            ("GITPAT_SMTP_URL", "http://mail.example.com"),
+            ("GITPAT_MAIL_FROM", "gitpat@example.com"),
+        ])
+        .contains("GITPAT_SMTP_URL"));
+        let c = cfg(&[
+            (
+                "GITPAT_SMTP_URL",
+                "smtp://gitpat@mail.example.com:587?tls=required",
+            ),
+            ("GITPAT_SMTP_PASSWORD_FILE", &file),
+            ("GITPAT_MAIL_FROM", "gitpat@example.com"),
+        ])
+        .unwrap();
+        assert!(c.mail.unwrap().mailer().is_ok());
+    }
 }

@@ -284,7 +284,7 @@ fn RuntimeTable(rows: Vec<TokenRow>, account: Option<i64>, switch: Switch) -> im
                         <th scope="col">"Token status"</th>
                         <th scope="col">"Token"</th>
                         <th scope="col">"Expires"</th>
-                        <th scope="col">"Last validated"</th>
+                        <th scope="col">"Last validated / used"</th>
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -310,7 +310,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let name = runtime.name;
     let has_token = token.is_some();
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
-    let (cell, error, expires, validated) = match token {
+    let (cell, error, expires, validated, used) = match token {
         Some(t) => {
             let expires = t
                 .expires_at
@@ -328,16 +328,34 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                 {(!t.shared_with.is_empty()).then(|| view! {
                     <p class="hint">{format!("Same token as {}", t.shared_with.join(", "))}</p>
                 })}
-                <p class="hint last-used">{last_used(t.last_used_at)}</p>
+            };
+            // When the runtime last read it, under when it was last validated: one more short
+            // line, where a column of its own would crowd the table.
+            let used = view! {
+                <p class="hint last-used" title="When the runtime last read the token">
+                    {match t.last_used_at {
+                        Some(at) => Either::Left(view! {
+                            <span>"Used "</span>
+                            <time datetime=when::machine(at) title=when::minute(at)>{when::date(at)}</time>
+                        }),
+                        None => Either::Right(view! { <span>"Not used yet"</span> }),
+                    }}
+                </p>
                 {t.unused.then(|| view! {
                     <span class="tag warning" title="No runtime has read this token for 90 days or more: delete it if nothing needs it">
                         {format!("Unused for {UNUSED_FLAG_DAYS} days")}
                     </span>
                 })}
             };
-            (Some(cell), t.last_error, Some(expires), Some(validated))
+            (
+                Some(cell),
+                t.last_error,
+                Some(expires),
+                Some(validated),
+                Some(used),
+            )
         }
-        None => (None, None, None, None),
+        None => (None, None, None, None, None),
     };
     view! {
         <tr data-status=status.as_str()>
@@ -360,7 +378,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
             </td>
             <td class="token-cell" data-label="Token">{cell}</td>
             <td data-label="Expires">{expires}</td>
-            <td data-label="Last validated">{validated}</td>
+            <td data-label="Last validated / used">{validated}{used}</td>
             <td class="actions">
                 <a class="button primary small" id=row_button_id("add", id) href=format!("/git-personal-access-tokens/{id}/add") aria-label=format!("Add Token for {name}")>
                     "Add Token"
@@ -389,14 +407,6 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                 </MenuButton>
             </td>
         </tr>
-    }
-}
-
-/// When the runtime last read the token through the credential API.
-fn last_used(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    match at {
-        Some(at) => format!("Last used by the runtime {}", when::date(at)),
-        None => "Not used by the runtime yet".into(),
     }
 }
 
