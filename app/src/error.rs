@@ -16,6 +16,9 @@ pub enum AppError {
     /// Bad input: the message names the field and what is wrong with it.
     #[error("{0}")]
     Invalid(String),
+    /// The request collides with another under way (a rotation already started, say).
+    #[error("{0}")]
+    Conflict(String),
     /// Too many of these requests for now; the number is the seconds to wait.
     #[error("Too many attempts. Please wait {0} seconds and try again.")]
     RateLimited(u64),
@@ -43,6 +46,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::ServerFn(_) => StatusCode::BAD_REQUEST,

@@ -94,6 +94,8 @@ pub struct Emulator {
 struct Counts {
     checks: HashMap<String, usize>,
     refresh_uses: HashMap<String, usize>,
+    /// GitLab rotations: old token -> the token it was rotated into.
+    rotations: HashMap<String, String>,
 }
 
 impl Emulator {
@@ -119,6 +121,17 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
             .get(token)
             .is_some_and(|t| t.revoked)
+    }
+
+    /// The token `old` was rotated into, if it was.
+    pub fn rotated_into(&self, old: &str) -> Option<String> {
+        let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.rotations.get(old).cloned()
+    }
+
+    fn record_rotation(&self, old: &str, new: &str) {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.rotations.insert(old.to_string(), new.to_string());
     }
 
     /// Marks a token revoked; false if the emulator never knew it.
@@ -191,6 +204,14 @@ impl Emulator {
             .route(
                 "/gitlab-sm/api/v4/personal_access_tokens/self",
                 get(gitlab_token_self),
+            )
+            .route(
+                "/gitlab/api/v4/personal_access_tokens/self/rotate",
+                post(gitlab_rotate),
+            )
+            .route(
+                "/gitlab-sm/api/v4/personal_access_tokens/self/rotate",
+                post(gitlab_rotate),
             )
             .route("/gitlab/api/v4/user", get(gitlab_user))
             .route("/gitlab-sm/api/v4/user", get(gitlab_user))

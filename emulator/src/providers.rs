@@ -122,6 +122,63 @@ pub(crate) async fn gitlab_token_self(State(emu): State<Emulator>, headers: Head
     .into_response()
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RotateBody {
+    expires_at: Option<String>,
+}
+
+/// GitLab REST "Rotate a personal access token" (`POST /personal_access_tokens/self/rotate`):
+/// a new token with the same scopes (expiring in a week unless `expires_at` says otherwise); the
+/// old one is revoked. Presenting a token that was already rotated is taken as a leak: GitLab
+/// then revokes the token it was rotated into too (and answers 401).
+pub(crate) async fn gitlab_rotate(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Option<Json<RotateBody>>,
+) -> Response {
+    let presented = gitlab_token(&headers).unwrap_or_default();
+    let t = match gitlab_check(&emu, &headers) {
+        Ok(t) => t,
+        Err(r) => {
+            if let Some(newer) = emu.rotated_into(&presented) {
+                emu.revoke(&newer);
+            }
+            return *r;
+        }
+    };
+    if let Some(r) = misbehave(&t).await {
+        return r;
+    }
+    let expires_at = body
+        .and_then(|Json(b)| b.expires_at)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        .unwrap_or_else(|| Utc::now() + chrono::Duration::days(7));
+    let new = super::oauth::random_token("glpat-");
+    emu.revoke(&t.token);
+    emu.register(FakeToken {
+        token: new.clone(),
+        expires_at: Some(expires_at),
+        revoked: false,
+        ..t.clone()
+    });
+    emu.record_rotation(&t.token, &new);
+    Json(json!({
+        "id": 43,
+        "name": "gitpat",
+        "revoked": false,
+        "created_at": Utc::now().to_rfc3339(),
+        "scopes": t.scopes,
+        "user_id": 7,
+        "last_used_at": null,
+        "active": true,
+        "expires_at": expires_at.format("%Y-%m-%d").to_string(),
+        "token": new,
+    }))
+    .into_response()
+}
+
 pub(crate) async fn gitlab_user(State(emu): State<Emulator>, headers: HeaderMap) -> Response {
     let t = match gitlab_check(&emu, &headers) {
         Ok(t) => t,

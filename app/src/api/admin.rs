@@ -116,6 +116,38 @@ pub async fn remove_oauth_app(account_id: i64, provider: String) -> Result<Strin
     .await
 }
 
+/// Sets an account's token policy: the longest lifetime of a pasted token (empty: no limit) and
+/// OAuth only (the checkbox, present when ticked).
+#[server(endpoint = "admin/set_policy")]
+pub async fn set_policy(
+    account_id: i64,
+    max_token_days: String,
+    oauth_only: Option<String>,
+) -> Result<String, AppError> {
+    use crate::ssr::{account_admin, request, store::Actor};
+    let result = async {
+        let (user, st) = account_admin::require_admin(account_id).await?;
+        let policy = crate::model::TokenPolicy::parse(&max_token_days, oauth_only.is_some())
+            .map_err(AppError::Invalid)?;
+        let addr = request::client_addr().await;
+        account_admin::set_policy(
+            &st.pool,
+            account_id,
+            policy,
+            Actor::user(user.id, addr.as_deref()),
+        )
+        .await?;
+        Ok(String::new())
+    }
+    .await;
+    request::finish(
+        result,
+        |_| crate::model::notice::POLICY_SAVED.to_string(),
+        ADMIN,
+    )
+    .await
+}
+
 /// Provisions a runtime in an account.
 #[server(endpoint = "admin/add_runtime")]
 pub async fn add_runtime(

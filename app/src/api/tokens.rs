@@ -1,7 +1,7 @@
 //! Server functions of the Git Personal Access Tokens page.
 
 use crate::error::AppError;
-use crate::model::{ActivityItem, Deleted, Flash, ReminderMail, TokenRow};
+use crate::model::{ActivityItem, Deleted, Flash, ReminderMail, Rotated, TokenRow};
 use leptos::prelude::*;
 
 /// The caller's runtimes with their token state (never the token).
@@ -56,6 +56,33 @@ pub async fn delete_token(runtime_id: i64) -> Result<Deleted, AppError> {
     request::finish(
         result,
         crate::model::notice::token_deleted,
+        "/git-personal-access-tokens",
+    )
+    .await
+}
+
+/// Rotates the caller's token for a runtime in every runtime that holds it: at GitLab without a
+/// `token`; with one (a new token the caller made), by putting it in place of the old one.
+#[server(endpoint = "rotate_token")]
+pub async fn rotate_token(runtime_id: i64, token: Option<String>) -> Result<Rotated, AppError> {
+    use crate::ssr::crypto::Secret;
+    use crate::ssr::{auth, request, state, tokens};
+    let token = token.map(Secret::new);
+    let result = async {
+        let user = auth::require_user().await?;
+        tokens::rotate(
+            &state(),
+            user.id,
+            runtime_id,
+            token,
+            request::client_addr().await,
+        )
+        .await
+    }
+    .await;
+    request::finish(
+        result,
+        crate::model::notice::token_rotated,
         "/git-personal-access-tokens",
     )
     .await

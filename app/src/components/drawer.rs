@@ -9,7 +9,7 @@ use leptos_router::hooks::use_navigate;
 
 pub const LIST: &str = "/git-personal-access-tokens";
 
-/// The DOM id of a row's button that opens a drawer (`kind`: "add" or "delete"), written once
+/// The DOM id of a row's button that opens a drawer (`kind`: "add", "delete" or "rotate"), written once
 /// for the rows, the drawers and the focus they give back.
 pub fn row_button_id(kind: &str, runtime: impl std::fmt::Display) -> String {
     format!("{kind}-token-{runtime}")
@@ -66,10 +66,17 @@ pub fn Drawer(
 pub fn focus_by_id(id: &str) -> bool {
     use wasm_bindgen::JsCast;
     let doc = document();
-    let el = doc.get_element_by_id(id).or_else(|| {
-        id.strip_prefix("delete-token-")
-            .and_then(|rt| doc.get_element_by_id(&row_button_id("add", rt)))
-    });
+    let el = doc
+        .get_element_by_id(id)
+        .or_else(|| {
+            id.strip_prefix("delete-token-")
+                .and_then(|rt| doc.get_element_by_id(&row_button_id("add", rt)))
+        })
+        // Rotate is opened from the row's menu, which is closed by then: back to its button.
+        .or_else(|| {
+            id.strip_prefix("rotate-token-")
+                .and_then(|rt| doc.get_element_by_id(&format!("row-menu-{rt}-button")))
+        });
     match el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
         Some(el) => el.focus().is_ok(),
         None => false,

@@ -4,7 +4,9 @@
 //! read below it (see docs/spa.md: a resource created inside a Suspense re-runs and never
 //! settles, and resources created in different orders on server and browser do not hydrate).
 
-use crate::api::{get_me, list_tokens, recent_activity, take_flash, AddToken, DeleteToken};
+use crate::api::{
+    get_me, list_tokens, recent_activity, take_flash, AddToken, DeleteToken, RotateToken,
+};
 use crate::components::drawer::LIST;
 use crate::components::menu::MenuButton;
 use crate::components::on_success;
@@ -47,6 +49,7 @@ pub struct PageData {
     /// list and leaves its notice when it ends.
     add: StoredValue<Option<ServerAction<AddToken>>>,
     delete: StoredValue<Option<ServerAction<DeleteToken>>>,
+    rotate: StoredValue<Option<ServerAction<RotateToken>>>,
     /// The layout's owner, where the drawers' calls are made (weak: it owns this).
     owner: StoredValue<WeakOwner>,
     /// Set on the first navigation in the browser: the server's notice was for the first page.
@@ -86,6 +89,11 @@ impl PageData {
     /// The Delete Token call, made like [`PageData::add`].
     pub fn delete(&self) -> ServerAction<DeleteToken> {
         self.action(self.delete, "delete", notice::token_deleted)
+    }
+
+    /// The Rotate token call, made like [`PageData::add`].
+    pub fn rotate(&self) -> ServerAction<RotateToken> {
+        self.action(self.rotate, "rotate", notice::token_rotated)
     }
 
     fn action<S>(
@@ -167,6 +175,7 @@ pub fn Layout() -> impl IntoView {
         navigated,
         add: StoredValue::new(None),
         delete: StoredValue::new(None),
+        rotate: StoredValue::new(None),
         owner: StoredValue::new(Owner::current().expect("a reactive owner").downgrade()),
     };
     provide_context(data);

@@ -44,6 +44,85 @@ pub struct AccountView {
     pub role: Role,
 }
 
+/// An account's token policy, set by its admins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPolicy {
+    /// The longest lifetime a pasted token may have, in days; a token without an expiry is then
+    /// refused too. `None`: no limit.
+    pub max_token_days: Option<i64>,
+    /// No pasted tokens where the account has an OAuth app for the runtime's provider.
+    pub oauth_only: bool,
+}
+
+/// The most a policy can ask for: about ten years.
+pub const MAX_POLICY_DAYS: i64 = 3650;
+
+impl TokenPolicy {
+    /// Whether the PAT path is closed for a runtime (`oauth_available`: the account has an OAuth
+    /// app for its provider).
+    pub fn pat_closed(self, oauth_available: bool) -> bool {
+        self.oauth_only && oauth_available
+    }
+
+    /// What the Add Token form says before anything is pasted; `None` when there is no rule.
+    pub fn statement(self, oauth_available: bool) -> Option<String> {
+        if self.pat_closed(oauth_available) {
+            return Some(
+                "Your account admin allows OAuth2 only for this runtime: authorize with the button above.".into(),
+            );
+        }
+        self.max_token_days.map(|d| {
+            format!(
+                "Your account admin allows tokens that expire within {d} day{}: set an expiration date when you create the token.",
+                if d == 1 { "" } else { "s" }
+            )
+        })
+    }
+
+    /// Checks a pasted token's expiry against the policy at `now`; the error says why, in the
+    /// form's words.
+    pub fn check_expiry(
+        self,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        let Some(days) = self.max_token_days else {
+            return Ok(());
+        };
+        match expires_at {
+            None => Err(format!(
+                "This token never expires, and your account admin allows tokens that expire within {days} days. Create one with an expiration date."
+            )),
+            Some(at) if at > now + chrono::Duration::days(days) => Err(format!(
+                "This token expires on {}, later than the {days} days your account admin allows. Create one that expires sooner.",
+                super::when::date(at)
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Parses the Admin area's form: days empty (no limit) or 1..=[`MAX_POLICY_DAYS`].
+    pub fn parse(max_token_days: &str, oauth_only: bool) -> Result<TokenPolicy, String> {
+        let days = max_token_days.trim();
+        let max_token_days = if days.is_empty() {
+            None
+        } else {
+            match days.parse::<i64>() {
+                Ok(d) if (1..=MAX_POLICY_DAYS).contains(&d) => Some(d),
+                _ => {
+                    return Err(format!(
+                        "Maximum token lifetime must be a number of days from 1 to {MAX_POLICY_DAYS}, or empty for no limit."
+                    ))
+                }
+            }
+        };
+        Ok(TokenPolicy {
+            max_token_days,
+            oauth_only,
+        })
+    }
+}
+
 /// What the browser knows of the signed-in user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserView {
@@ -126,5 +205,51 @@ mod tests {
         ] {
             assert!(!is_local_path(bad), "{bad:?} must be refused");
         }
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn a_policy_refuses_tokens_without_expiry_or_expiring_too_late() {
+        let now = Utc::now();
+        let p = TokenPolicy {
+            max_token_days: Some(30),
+            oauth_only: false,
+        };
+        assert!(p.check_expiry(Some(now + Duration::days(29)), now).is_ok());
+        assert!(p
+            .check_expiry(None, now)
+            .unwrap_err()
+            .contains("never expires"));
+        assert!(p
+            .check_expiry(Some(now + Duration::days(31)), now)
+            .unwrap_err()
+            .contains("later than the 30 days"));
+        assert!(TokenPolicy::default().check_expiry(None, now).is_ok());
+        assert_eq!(
+            TokenPolicy::parse(" ", true).unwrap(),
+            TokenPolicy {
+                max_token_days: None,
+                oauth_only: true
+            }
+        );
+        assert_eq!(
+            TokenPolicy::parse("90", false).unwrap().max_token_days,
+            Some(90)
+        );
+        for bad in ["0", "-1", "ninety", "3651"] {
+            assert!(TokenPolicy::parse(bad, false).is_err(), "{bad}");
+        }
+        let closed = TokenPolicy {
+            max_token_days: None,
+            oauth_only: true,
+        };
+        assert!(closed.pat_closed(true) && !closed.pat_closed(false));
+        assert!(closed.statement(false).is_none());
+        assert!(p.statement(true).unwrap().contains("within 30 days"));
     }
 }

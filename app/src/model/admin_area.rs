@@ -57,6 +57,7 @@ pub struct AdminAccount {
     pub members: Vec<MemberView>,
     /// Members' tokens the account's runtimes read within [`RECENT_USE_DAYS`], latest first.
     pub recent_use: Vec<TokenUseView>,
+    pub policy: super::TokenPolicy,
     pub oauth_apps: Vec<OAuthAppView>,
     /// The account's latest audit events.
     pub audit: Vec<AuditEntry>,
@@ -141,6 +142,9 @@ pub enum AuditAction {
     #[serde(rename = "admin.runtime.remove")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime.remove"))]
     RuntimeRemove,
+    #[serde(rename = "admin.policy.set")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.policy.set"))]
+    PolicySet,
     #[serde(rename = "user.disable")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "user.disable"))]
     UserDisable,
@@ -173,6 +177,7 @@ impl AuditAction {
             AuditAction::RuntimeKeyRevoke => "admin.runtime_key.revoke",
             AuditAction::MemberRemove => "admin.member.remove",
             AuditAction::RuntimeRemove => "admin.runtime.remove",
+            AuditAction::PolicySet => "admin.policy.set",
             AuditAction::UserDisable => "user.disable",
             AuditAction::UserEnable => "user.enable",
         }
@@ -197,6 +202,7 @@ impl AuditAction {
             AuditAction::OauthAppRemove => "OAuth app removed",
             AuditAction::MemberSet => "Member added or role changed",
             AuditAction::RuntimeAdd => "Runtime added",
+            AuditAction::PolicySet => "Token policy set",
             AuditAction::RuntimeKeyCreate => "Runtime API key created",
             AuditAction::RuntimeKeyRevoke => "Runtime API key revoked",
             AuditAction::MemberRemove => "Member removed",

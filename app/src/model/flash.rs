@@ -36,6 +36,17 @@ pub mod notice {
             ),
         }
     }
+    pub fn token_rotated(r: &crate::model::Rotated) -> String {
+        let rts = r.runtimes.join(", ");
+        match r.by {
+            Some(p) => format!(
+                "Token rotated at {}: {rts} use{} the new token, and the old one is revoked.",
+                p.label(),
+                if r.runtimes.len() == 1 { "s" } else { "" }
+            ),
+            None => format!("New token in place for {rts}."),
+        }
+    }
     pub fn notifications(hidden: bool) -> String {
         if hidden {
             "Notifications hidden.".into()
@@ -50,6 +61,7 @@ pub mod notice {
             "Reminder mail turned off.".into()
         }
     }
+    pub const POLICY_SAVED: &str = "Token policy saved.";
     pub const PASSWORD_CHANGED: &str = "Password changed. Your other sessions were signed out.";
     pub fn oauth_app_saved(family: &str) -> String {
         format!("OAuth app for {family} saved.")

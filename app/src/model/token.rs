@@ -147,6 +147,16 @@ pub struct Deleted {
     pub revoke_page: String,
 }
 
+/// A token rotated (or replaced by a new one) in every runtime of the user that held it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rotated {
+    /// The runtimes that hold the new token now.
+    pub runtimes: Vec<String>,
+    /// The provider that issued the new token and revoked the old one (GitLab); `None` when the
+    /// user made the new token.
+    pub by: Option<super::ProviderKind>,
+}
+
 /// A row of the Git Personal Access Tokens table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenRow {
@@ -156,6 +166,8 @@ pub struct TokenRow {
     pub notifications_hidden: bool,
     /// The account admin set up OAuth2 for this runtime's provider.
     pub oauth_available: bool,
+    /// The runtime's account's token policy.
+    pub policy: super::TokenPolicy,
 }
 
 impl TokenRow {

@@ -1,8 +1,9 @@
-//! The Admin area: account admins manage OAuth apps, runtimes and members of their accounts.
+//! The Admin area: account admins manage OAuth apps, the token policy, runtimes and members of
+//! their accounts.
 
 use crate::api::{
     admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveMember, RemoveOauthApp,
-    RemoveRuntime, RevokeRuntimeKey, SaveOauthApp,
+    RemoveRuntime, RevokeRuntimeKey, SaveOauthApp, SetPolicy,
 };
 use crate::components::layout::use_page_data;
 use crate::components::{form_error, on_success};
@@ -23,6 +24,7 @@ pub fn AdminPage() -> impl IntoView {
     let remove = ServerAction::<RemoveOauthApp>::new();
     let add_runtime = ServerAction::<AddRuntime>::new();
     let add_member = ServerAction::<AddMember>::new();
+    let policy = ServerAction::<SetPolicy>::new();
     let keys = Keys {
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
         create: ServerAction::<CreateRuntimeKey>::new(),
@@ -40,6 +42,9 @@ pub fn AdminPage() -> impl IntoView {
     });
     on_success(add_runtime, move |n| {
         data.done(notice::runtime_added(n), ADMIN)
+    });
+    on_success(policy, move |_| {
+        data.done(notice::POLICY_SAVED.into(), ADMIN)
     });
     on_success(add_member, move |e| {
         data.done(notice::member_added(e), ADMIN)
@@ -62,6 +67,7 @@ pub fn AdminPage() -> impl IntoView {
         Signal::derive(form_error(remove)),
         Signal::derive(form_error(add_runtime)),
         Signal::derive(form_error(add_member)),
+        Signal::derive(form_error(policy)),
         Signal::derive(form_error(keys.revoke)),
         Signal::derive(form_error(removals.member)),
         Signal::derive(form_error(removals.runtime)),
@@ -80,7 +86,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
                         .into_iter()
-                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member keys removals/> })
+                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member policy keys removals/> })
                         .collect_view()
                         .into_any(),
                     Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -152,6 +158,7 @@ fn AccountAdmin(
     remove: ServerAction<RemoveOauthApp>,
     add_runtime: ServerAction<AddRuntime>,
     add_member: ServerAction<AddMember>,
+    policy: ServerAction<SetPolicy>,
     keys: Keys,
     removals: Removals,
 ) -> impl IntoView {
@@ -209,6 +216,26 @@ fn AccountAdmin(
                     <label for=f("oa-expiry")>"Token expiry (days)"</label>
                     <input id=f("oa-expiry") name="expiry_days" type="text" inputmode="numeric" placeholder="Leave empty to use the provider's"/>
                     <div class="form-actions"><button class="primary" type="submit">"Save OAuth app"</button></div>
+                </ActionForm>
+            </details>
+
+            <h3>"Token policy"</h3>
+            <p class="policy-now">{policy_text(account.policy)}</p>
+            <details class="advanced">
+                <summary>"Change the token policy"</summary>
+                <ActionForm action=policy>
+                    <input type="hidden" name="account_id" value=id/>
+                    <label for=f("pol-days")>"Maximum token lifetime (days)"</label>
+                    <input id=f("pol-days") name="max_token_days" type="text" inputmode="numeric"
+                        placeholder="Leave empty for no limit"
+                        value=account.policy.max_token_days.map(|d| d.to_string()).unwrap_or_default()/>
+                    <p class="hint">"Pasted tokens without an expiration date, or expiring later, are refused."</p>
+                    <label class="checkbox" for=f("pol-oauth")>
+                        <input id=f("pol-oauth") name="oauth_only" type="checkbox" value="on" checked=account.policy.oauth_only/>
+                        <span>"OAuth only"</span>
+                    </label>
+                    <p class="hint">"No personal access tokens for runtimes whose Git provider has an OAuth app here."</p>
+                    <div class="form-actions"><button class="primary" type="submit">"Save token policy"</button></div>
                 </ActionForm>
             </details>
 
@@ -342,5 +369,18 @@ fn recent_use_text(uses: &[crate::model::TokenUseView], runtime_id: i64) -> Stri
             "Members' tokens read in the last {days} days: {}",
             who.join(", ")
         )
+    }
+}
+
+/// The account's token policy in words.
+fn policy_text(p: crate::model::TokenPolicy) -> String {
+    let lifetime = match p.max_token_days {
+        Some(d) => format!("Pasted tokens must expire within {d} days."),
+        None => "No limit on token lifetime.".to_string(),
+    };
+    if p.oauth_only {
+        format!("{lifetime} OAuth only where an OAuth app is set up.")
+    } else {
+        lifetime
     }
 }

@@ -1,4 +1,4 @@
-//! The Add Token and Delete Token drawers of one runtime, child routes of the token list. In the
+//! The Add Token, Delete Token and Rotate token drawers of one runtime, child routes of the token list. In the
 //! browser their forms call the server functions in place: the button shows that the provider is
 //! being asked, a refusal appears in the form, a success closes the drawer and the list updates.
 //! Without JavaScript the same forms post and redirect (back to the list with a notice, or to
@@ -7,7 +7,9 @@
 use crate::components::drawer::{Drawer, LIST};
 use crate::components::form_error;
 use crate::components::layout::use_page_data;
-use crate::model::{revoke_page_url, token_page_url, token_steps, TokenMethod, TokenRow};
+use crate::model::{
+    revoke_page_url, token_page_url, token_steps, ProviderKind, TokenMethod, TokenRow,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -19,6 +21,11 @@ crate::components::lazy_page! {
 crate::components::lazy_page! {
     /// The Delete Token drawer as a lazy route.
     DeleteTokenRoute => DeleteTokenDrawer
+}
+
+crate::components::lazy_page! {
+    /// The Rotate token drawer as a lazy route.
+    RotateTokenRoute => RotateTokenDrawer
 }
 
 /// The runtime id named in the URL.
@@ -123,35 +130,46 @@ pub fn AddTokenDrawer() -> impl IntoView {
                                     <p class="hint">{format!("Sign in at {} (with two-factor verification if it asks), and you come back here with the Runtime authorized.", kind.family())}</p>
                                 </form>
                             })}
-                            <ActionForm action=add>
-                                <FormError error/>
-                                <input type="hidden" name="runtime_id" value=rt.id/>
-                                <details class="advanced" open=reopen>
-                                    <summary>"Advanced authorization options"</summary>
-                                    {kind.needs_username().then(|| view! {
-                                        <label for="username">"Bitbucket username"</label>
-                                        <input id="username" name="username" type="text" autocomplete="username" spellcheck="false"/>
-                                        <p class="hint">"For Bitbucket Cloud API tokens, your Atlassian account email."</p>
-                                    })}
-                                    <label for="token">"Personal Access Token"</label>
-                                    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" node_ref=token_input/>
-                                    <div class="how-to">
-                                        <p><strong>{format!("How to generate a {} token", kind.family())}</strong></p>
-                                        <ol>{token_steps(kind).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
-                                        <p>
-                                            <a href=token_page_url(kind, &rt.api_url) target="_blank" rel="noopener noreferrer">
-                                                {format!("Open the {} token page", kind.label())}
-                                            </a>
-                                        </p>
+                            {row.policy.statement(row.oauth_available).map(|text| view! {
+                                <p class="alert warning policy" role="note">{text}</p>
+                            })}
+                            {if row.policy.pat_closed(row.oauth_available) {
+                                view! {
+                                    <div class="form-actions"><a class="button" href=LIST>"Cancel"</a></div>
+                                }.into_any()
+                            } else {
+                                view! {
+                                <ActionForm action=add>
+                                    <FormError error/>
+                                    <input type="hidden" name="runtime_id" value=rt.id/>
+                                    <details class="advanced" open=reopen>
+                                        <summary>"Advanced authorization options"</summary>
+                                        {kind.needs_username().then(|| view! {
+                                            <label for="username">"Bitbucket username"</label>
+                                            <input id="username" name="username" type="text" autocomplete="username" spellcheck="false"/>
+                                            <p class="hint">"For Bitbucket Cloud API tokens, your Atlassian account email."</p>
+                                        })}
+                                        <label for="token">"Personal Access Token"</label>
+                                        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" node_ref=token_input/>
+                                        <div class="how-to">
+                                            <p><strong>{format!("How to generate a {} token", kind.family())}</strong></p>
+                                            <ol>{token_steps(kind).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
+                                            <p>
+                                                <a href=token_page_url(kind, &rt.api_url) target="_blank" rel="noopener noreferrer">
+                                                    {format!("Open the {} token page", kind.label())}
+                                                </a>
+                                            </p>
+                                        </div>
+                                    </details>
+                                    <div class="form-actions">
+                                        <a class="button" href=LIST>"Cancel"</a>
+                                        <button class="primary" type="submit" disabled=move || pending.get()>
+                                            {move || if pending.get() { "Validating…" } else { "Add Token" }}
+                                        </button>
                                     </div>
-                                </details>
-                                <div class="form-actions">
-                                    <a class="button" href=LIST>"Cancel"</a>
-                                    <button class="primary" type="submit" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Validating…" } else { "Add Token" }}
-                                    </button>
-                                </div>
-                            </ActionForm>
+                                </ActionForm>
+                                }.into_any()
+                            }}
                         }.into_any()
                     }
                 })}
@@ -226,5 +244,82 @@ fn at_provider(row: &TokenRow) -> impl IntoView {
             </p>
         }
         .into_any()
+    }
+}
+
+/// Rotate token: GitLab issues the new token itself; for the other providers the user makes one
+/// (the steps and the provider's page are here) and pastes it once. Either way every runtime that
+/// held the old token gets the new one.
+#[component]
+pub fn RotateTokenDrawer() -> impl IntoView {
+    let row = use_row();
+    let rotate = use_page_data().rotate();
+    rotate.clear();
+    let opener = opener("rotate");
+    let error = form_error(rotate);
+    let pending = rotate.pending();
+    view! {
+        <Drawer title="Rotate token" opener>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || row().map(|r| match r {
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e}</p>
+                        <a class="button" href=LIST>"Close"</a>
+                    }.into_any(),
+                    Ok(row) => {
+                        let rt = row.runtime.clone();
+                        let kind = rt.provider;
+                        let Some(token) = row.token.clone().filter(|t| t.method == TokenMethod::Pat) else {
+                            return view! {
+                                <p>"Only a personal access token can be rotated here; OAuth tokens are renewed by their provider."</p>
+                                <a class="button" href=LIST>"Close"</a>
+                            }.into_any();
+                        };
+                        let holders = std::iter::once(rt.name.clone())
+                            .chain(token.shared_with.iter().cloned())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let at_gitlab = matches!(kind, ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged);
+                        let submit = move || if pending.get() { "Rotating…" } else { "Rotate token" };
+                        if at_gitlab {
+                            view! {
+                                <p>{format!("{} issues a new token with the same scopes and revokes this one (••••{}). The new token goes to every GitOps Runtime that uses it: {holders}.", kind.label(), token.last4)}</p>
+                                <ActionForm action=rotate>
+                                    <FormError error/>
+                                    <input type="hidden" name="runtime_id" value=rt.id/>
+                                    <div class="form-actions">
+                                        <a class="button" href=LIST>"Cancel"</a>
+                                        <button class="primary" type="submit" disabled=move || pending.get()>{submit}</button>
+                                    </div>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p>{format!("Create a new token at {}, paste it here, and it replaces ••••{} in every GitOps Runtime that uses it: {holders}. Then revoke the old token at {}.", kind.label(), token.last4, kind.family())}</p>
+                                <div class="how-to">
+                                    <p><strong>{format!("How to generate a {} token", kind.family())}</strong></p>
+                                    <ol>{token_steps(kind).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
+                                    <p>
+                                        <a href=token_page_url(kind, &rt.api_url) target="_blank" rel="noopener noreferrer">
+                                            {format!("Open the {} token page", kind.label())}
+                                        </a>
+                                    </p>
+                                </div>
+                                <ActionForm action=rotate>
+                                    <FormError error/>
+                                    <input type="hidden" name="runtime_id" value=rt.id/>
+                                    <label for="new-token">"New Personal Access Token"</label>
+                                    <input id="new-token" name="token" type="password" autocomplete="off" spellcheck="false"/>
+                                    <div class="form-actions">
+                                        <a class="button" href=LIST>"Cancel"</a>
+                                        <button class="primary" type="submit" disabled=move || pending.get()>{submit}</button>
+                                    </div>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </Drawer>
     }
 }

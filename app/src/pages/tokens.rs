@@ -309,6 +309,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let hidden = switch.hidden(id, notifications_hidden);
     let name = runtime.name;
     let has_token = token.is_some();
+    let pat = token.as_ref().is_some_and(|t| t.method == TokenMethod::Pat);
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
     let (cell, error, expires, validated, used) = match token {
         Some(t) => {
@@ -389,6 +390,11 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                     </a>
                 })}
                 <MenuButton label=format!("More actions for {name}") menu_id=format!("row-menu-{id}") button_class="kebab" face="⋮">
+                    {pat.then(|| view! {
+                        <li role="none">
+                            <a role="menuitem" href=format!("/git-personal-access-tokens/{id}/rotate")>"Rotate token"</a>
+                        </li>
+                    })}
                     <li role="none">
                         // Without JavaScript the switch posts to the server function and is
                         // redirected back with a notice; with it, it flips in place.

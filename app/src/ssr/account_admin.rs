@@ -5,7 +5,8 @@ use super::{auth, outbound, AppState};
 use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{
-    AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView, TokenUseView, RECENT_USE_DAYS,
+    AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView, TokenPolicy, TokenUseView,
+    RECENT_USE_DAYS,
 };
 use crate::ssr::db::{on_db, Db};
 
@@ -53,6 +54,40 @@ pub async fn set_member(
         Some(account_id),
         None,
         AuditAction::MemberSet,
+        &detail,
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Sets an account's token policy, with its audit event.
+pub async fn set_policy(
+    pool: &Db,
+    account_id: i64,
+    policy: TokenPolicy,
+    by: Actor<'_>,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    on_db!(&mut tx, |e| sqlx::query(
+        "UPDATE accounts SET max_token_days = $1, oauth_only = $2 WHERE id = $3"
+    )
+    .bind(policy.max_token_days)
+    .bind(policy.oauth_only)
+    .bind(account_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let days = policy
+        .max_token_days
+        .map_or("none".to_string(), |d| d.to_string());
+    let detail = format!("max_token_days={days} oauth_only={}", policy.oauth_only);
+    store::audit_in(
+        &mut tx,
+        by.user_id,
+        Some(account_id),
+        None,
+        AuditAction::PolicySet,
         &detail,
         by.client_addr,
     )
@@ -374,6 +409,7 @@ pub async fn overview(pool: &Db, user_id: i64) -> Result<Vec<AdminAccount>, AppE
             keys,
             members: members(pool, a.id).await?,
             recent_use: recent_use(pool, a.id).await?,
+            policy: store::policy(pool, a.id).await?,
             audit: store::account_audit(pool, a.id, AUDIT_SHOWN).await?,
             oauth_apps: apps
                 .iter()

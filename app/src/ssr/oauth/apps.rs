@@ -224,6 +224,17 @@ pub async fn list_apps(pool: &Db, account_ids: &[i64]) -> sqlx::Result<Vec<OAuth
         .collect())
 }
 
+/// Whether the account has an OAuth app for the provider.
+pub async fn app_exists(pool: &Db, account_id: i64, provider: ProviderKind) -> sqlx::Result<bool> {
+    on_db!(pool, |e| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM oauth_apps WHERE account_id = $1 AND provider = $2)"
+    )
+    .bind(account_id)
+    .bind(provider)
+    .fetch_one(e)
+    .await)
+}
+
 /// The account's OAuth app for a provider, with its secret decrypted.
 pub async fn app_for(
     st: &AppState,

@@ -74,6 +74,65 @@ async fn get<T: for<'de> Deserialize<'de>>(
     super::json(name, res).await
 }
 
+#[derive(Deserialize)]
+struct RotatedBody {
+    token: String,
+    scopes: Vec<String>,
+    expires_at: Option<String>,
+}
+
+/// A token GitLab issued in place of another: the token, its scopes and expiry.
+pub struct Rotated {
+    pub token: Secret,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// GitLab's `expires_at` is a date: the token stops working as that day begins (UTC).
+fn expiry_date(d: &str) -> Option<chrono::DateTime<Utc>> {
+    NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+}
+
+/// Rotates a personal access token at GitLab (`POST {api}/personal_access_tokens/self/rotate`):
+/// GitLab answers with a new token, expiring on `expires_on` (GitLab's default is a week), and
+/// revokes the presented one. Presenting it again later revokes the new one too, which is why
+/// callers make sure a rotation runs once.
+pub async fn rotate(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api: &str,
+    token: &Secret,
+    expires_on: NaiveDate,
+) -> Result<Rotated, ProviderError> {
+    let name = kind.label();
+    let res = http
+        .post(format!(
+            "{}/personal_access_tokens/self/rotate",
+            api.trim_end_matches('/')
+        ))
+        .header("PRIVATE-TOKEN", token.expose())
+        .json(&serde_json::json!({ "expires_at": expires_on.format("%Y-%m-%d").to_string() }))
+        .send()
+        .await
+        .map_err(|e| transport(name, e))?;
+    let status = res.status();
+    if !status.is_success() {
+        let body = super::json::<ErrorBody>(name, res).await.ok();
+        let reason = body
+            .and_then(|b| b.error_description.or(b.message))
+            .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+        return Err(status_error(name, status, reason));
+    }
+    let body: RotatedBody = super::json(name, res).await?;
+    Ok(Rotated {
+        token: Secret::new(body.token),
+        scopes: body.scopes,
+        expires_at: body.expires_at.as_deref().and_then(expiry_date),
+    })
+}
+
 pub async fn validate(
     http: &reqwest::Client,
     kind: ProviderKind,
@@ -95,11 +154,7 @@ pub async fn validate(
         });
     }
     // GitLab tokens expire at the start of their expiry date (UTC).
-    let expires_at = info
-        .expires_at
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    let expires_at = info.expires_at.as_deref().and_then(expiry_date);
     if let Some(e) = expires_at.filter(|e| *e <= Utc::now()) {
         return Err(ProviderError::Expired(Some(e)));
     }

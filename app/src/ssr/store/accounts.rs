@@ -1,7 +1,7 @@
 //! Accounts, memberships and runtimes: who can reach which runtime.
 
 use super::{is_unique_violation, StoreError};
-use crate::model::{AccountView, ProviderKind, Role, RuntimeRow};
+use crate::model::{AccountView, ProviderKind, Role, RuntimeRow, TokenPolicy};
 use crate::ssr::db::{on_db, Db, Exec};
 use sqlx::FromRow;
 
@@ -159,4 +159,18 @@ pub async fn runtime_for_user(
     .fetch_optional(e)
     .await)?;
     Ok(row.map(RuntimeRecord::into_row))
+}
+
+/// An account's token policy.
+pub async fn policy(pool: &Db, account_id: i64) -> sqlx::Result<TokenPolicy> {
+    let (max_token_days, oauth_only): (Option<i64>, bool) = on_db!(pool, |e| sqlx::query_as(
+        "SELECT max_token_days, oauth_only FROM accounts WHERE id = $1"
+    )
+    .bind(account_id)
+    .fetch_one(e)
+    .await)?;
+    Ok(TokenPolicy {
+        max_token_days,
+        oauth_only,
+    })
 }

@@ -38,7 +38,13 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     (
         "accounts",
-        &[("id", Int), ("name", Text), ("created_at", Time)],
+        &[
+            ("id", Int),
+            ("name", Text),
+            ("created_at", Time),
+            ("max_token_days", Int),
+            ("oauth_only", Bool),
+        ],
     ),
     (
         "memberships",
@@ -79,6 +85,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("refresh_claimed_until", Time),
             ("last_used_at", Time),
             ("token_since", Time),
+            ("rotating_until", Time),
         ],
     ),
     (

@@ -5,8 +5,8 @@ use super::{last4, no_runtime, NewToken};
 use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{
-    check_token_input, check_username_input, revoke_page_url, AtProvider, Deleted, RuntimeRow,
-    TokenMethod, TokenStatus,
+    check_token_input, check_username_input, revoke_page_url, AtProvider, Deleted, ProviderKind,
+    RuntimeRow, TokenMethod, TokenPolicy, TokenStatus,
 };
 use crate::ssr::crypto::{token_aad, Keyring, Secret};
 use crate::ssr::db::{on_db, Exec};
@@ -25,6 +25,7 @@ pub async fn add_pat(
     let runtime = store::runtime_for_user(&st.pool, user_id, req.runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
+    let policy = check_pat_allowed(st, runtime.account_id, runtime.provider, &runtime.name).await?;
     // Each attempt asks a provider.
     store::rate_limits::per_user(&st.pool, "add-token", user_id, st.user_provider_calls).await?;
     let token = check_token_input(req.token.expose()).map_err(AppError::Invalid)?;
@@ -50,6 +51,9 @@ pub async fn add_pat(
         tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
         AppError::Invalid(e.to_string())
     })?;
+    policy
+        .check_expiry(identity.expires_at, Utc::now())
+        .map_err(AppError::Invalid)?;
     // The token and its audit event commit together.
     let mut tx = st.pool.begin().await?;
     let replaced = save(
@@ -81,6 +85,24 @@ pub async fn add_pat(
     tx.commit().await?;
     tracing::info!(user_id, runtime_id = runtime.id, "token stored");
     Ok(runtime)
+}
+
+/// The account's token policy, for a pasted token on a runtime of that account and provider;
+/// refused where the policy keeps pasted tokens out (OAuth only, and an OAuth app is set up).
+pub(super) async fn check_pat_allowed(
+    st: &AppState,
+    account_id: i64,
+    provider: ProviderKind,
+    runtime_name: &str,
+) -> Result<TokenPolicy, AppError> {
+    let policy = store::policy(&st.pool, account_id).await?;
+    if policy.pat_closed(oauth::app_exists(&st.pool, account_id, provider).await?) {
+        return Err(AppError::Invalid(format!(
+            "Your account admin allows OAuth2 only for {runtime_name}: use Authorize Access to {}.",
+            provider.family()
+        )));
+    }
+    Ok(policy)
 }
 
 /// A token its provider has just confirmed, ready to be stored for a user and runtime.
@@ -131,7 +153,8 @@ pub async fn save(
              last_used_at = CASE WHEN git_tokens.fingerprint = excluded.fingerprint
                                  THEN git_tokens.last_used_at END,
              token_since = CASE WHEN git_tokens.fingerprint = excluded.fingerprint
-                                THEN git_tokens.token_since ELSE excluded.token_since END
+                                THEN git_tokens.token_since ELSE excluded.token_since END,
+             rotating_until = NULL
          RETURNING created_at < updated_at",
     )
     .bind(user_id)

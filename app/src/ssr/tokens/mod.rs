@@ -1,13 +1,15 @@
 //! Git user tokens: add (validate at the provider, then store encrypted), replace, delete and
-//! hide notifications (`change`), list what the page shows (`rows`), and re-validate stored
-//! tokens (`revalidate`).
+//! hide notifications (`change`), rotate in every runtime that holds one (`rotate`), list what
+//! the page shows (`rows`), and re-validate stored tokens (`revalidate`).
 
 mod change;
 mod revalidate;
+mod rotate;
 mod rows;
 
 pub use change::*;
 pub use revalidate::*;
+pub use rotate::*;
 pub use rows::*;
 
 use super::crypto::{token_aad, Sealed, Secret};

@@ -3,7 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    unused_long, ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenRow, TokenStatus,
+    unused_long, ProviderKind, RuntimeRow, TokenInfo, TokenMethod, TokenPolicy, TokenRow,
+    TokenStatus,
 };
 use crate::ssr::db::{on_db, Db};
 use chrono::{DateTime, Utc};
@@ -33,6 +34,8 @@ struct RowRecord {
     refreshable: bool,
     hidden: bool,
     oauth_available: bool,
+    max_token_days: Option<i64>,
+    oauth_only: bool,
 }
 
 /// The status to show now: a stored verdict ages (a valid token passes its expiry date). A
@@ -63,7 +66,8 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
                 t.method, t.last4, t.fingerprint, t.username, t.scopes, t.provider_login,
                 t.expires_at, t.status, t.last_validated_at, t.last_error, t.last_used_at, t.token_since,
                 (t.refresh_ciphertext IS NOT NULL) AS refreshable,
-                COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available
+                COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available,
+                a.max_token_days, a.oauth_only
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
          JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
@@ -130,6 +134,10 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
                 token,
                 notifications_hidden: r.hidden,
                 oauth_available: r.oauth_available,
+                policy: TokenPolicy {
+                    max_token_days: r.max_token_days,
+                    oauth_only: r.oauth_only,
+                },
             }
         })
         .collect())

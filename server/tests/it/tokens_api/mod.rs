@@ -3,6 +3,8 @@
 
 mod changes;
 mod listing;
+mod policy;
+mod rotate;
 mod storage;
 
 use crate::helpers::*;
