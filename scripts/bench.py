@@ -12,6 +12,9 @@ release first). Loopback only, bounded, stops by itself. Load comes from wrk (De
    token (p50), against the emulator with no latency.
 5. 10,000 stored tokens re-validated by the server's background job against the emulator
    answering in 50 ms, and the server's peak RSS meanwhile.
+
+With --postgres URL, all of it runs again on a fresh database on that PostgreSQL server, and the
+figures of both engines are printed side by side (scripts/bench.sh --postgres starts one).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -137,27 +139,17 @@ def row(name: str, r: dict) -> str:
 
 def token_pairs(h: Harness, cookie_of: dict[str, str], has_token: bool) -> list[tuple[str, int]]:
     """(session cookie, runtime id) of the signed-in users' pairs with (or without) a token."""
-    con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT u.email, r.id FROM users u CROSS JOIN runtimes r "
-            "WHERE (SELECT COUNT(*) FROM git_tokens t WHERE t.user_id = u.id AND t.runtime_id = r.id) = ?",
-            (1 if has_token else 0,),
-        ).fetchall()
-    finally:
-        con.close()
+    rows = h.sql(
+        "SELECT u.email, r.id FROM users u CROSS JOIN runtimes r WHERE "
+        f"(SELECT COUNT(*) FROM git_tokens t WHERE t.user_id = u.id AND t.runtime_id = r.id) = {int(has_token)}"
+    )
     return [(cookie_of[email], rt) for email, rt in rows if email in cookie_of]
 
 
 def revalidated(h: Harness) -> int:
     """Tokens the server has re-validated since they were seeded (seeding dates them 2 days back)."""
-    con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
-    try:
-        return con.execute(
-            "SELECT COUNT(*) FROM git_tokens WHERE last_validated_at > datetime('now', '-1 day')"
-        ).fetchone()[0]
-    finally:
-        con.close()
+    day_ago = "now() - interval '1 day'" if h.postgres else "datetime('now', '-1 day')"
+    return h.sql(f"SELECT COUNT(*) FROM git_tokens WHERE last_validated_at > {day_ago}")[0][0]
 
 
 def wait_revalidated(h: Harness, total: int, srv, limit: float = 300) -> tuple[float, int]:
@@ -173,8 +165,8 @@ def wait_revalidated(h: Harness, total: int, srv, limit: float = 300) -> tuple[f
     raise HarnessError(f"only {revalidated(h)} of {total} tokens re-validated in {limit:.0f} s")
 
 
-def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[str], dict]:
-    h = Harness(bin_path)
+def pages_and_functions(bin_path: Path, postgres: str | None, seconds: int, users: int) -> tuple[list[str], dict]:
+    h = Harness(bin_path, postgres)
     h.site_root = bin_path.parent.parent / "site"  # target/release/gitpat → target/site
     lines, figures = Echo(), {}
     try:
@@ -199,7 +191,7 @@ def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[
         ssr = wrk(f"{srv.origin}{TOKEN_PAGE}", seconds, "-H", cookie)
         lines.append(row("/healthz", health))
         lines.append(row("token page (signed-in SSR)", ssr))
-        figures["ratio"] = ssr["rps"] / health["rps"]
+        figures.update(ratio=ssr["rps"] / health["rps"], page_rps=ssr["rps"], health_rps=health["rps"])
         lines.append(f"  ratio: token page = {figures['ratio'] * 100:.1f} % of /healthz throughput")
         if ssr["bad"] or health["bad"]:
             raise HarnessError("non-2xx answers while measuring pages")
@@ -234,11 +226,9 @@ def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[
             label = "half that rate" if paced else "saturated"
             lines.append(row(f"{mode}_token ({label})", r))
             if not paced:
-                peak[mode] = r["rps"]
+                peak[mode] = figures[f"{mode}_rps"] = r["rps"]
             figures[f"{mode}_p99{'' if paced else '_saturated'}"] = r["p99"]
-        con = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
-        stored = con.execute("SELECT COUNT(*) FROM git_tokens").fetchone()[0]
-        con.close()
+        stored = h.sql("SELECT COUNT(*) FROM git_tokens")[0][0]
         lines.append(f"  stored tokens after the runs: {stored} (before: {25 * (users + 1)})")
 
         lines.append("Assets the token page loads (as served, Accept-Encoding: br)")
@@ -274,9 +264,9 @@ def pages_and_functions(bin_path: Path, seconds: int, users: int) -> tuple[list[
     return lines, figures
 
 
-def browser_add_token(bin_path: Path, runs: int = 20) -> tuple[list[str], dict]:
+def browser_add_token(bin_path: Path, postgres: str | None, runs: int = 20) -> tuple[list[str], dict]:
     """Headless Chromium: click on Add Token in the drawer → the row shows the new token."""
-    h = Harness(bin_path)
+    h = Harness(bin_path, postgres)
     h.site_root = bin_path.parent.parent / "site"  # target/release/gitpat → target/site
     lines, figures = Echo(), {}
     try:
@@ -304,8 +294,9 @@ def browser_add_token(bin_path: Path, runs: int = 20) -> tuple[list[str], dict]:
     return lines, figures
 
 
-def revalidation(bin_path: Path, users: int, runtimes: int, delay_ms: int) -> tuple[list[str], dict]:
-    h = Harness(bin_path)
+def revalidation(bin_path: Path, postgres: str | None, users: int, runtimes: int,
+                 delay_ms: int) -> tuple[list[str], dict]:
+    h = Harness(bin_path, postgres)
     lines, figures = Echo(), {}
     try:
         emu = h.start_emulator()
@@ -327,37 +318,70 @@ def revalidation(bin_path: Path, users: int, runtimes: int, delay_ms: int) -> tu
     return lines, figures
 
 
+def run(args, postgres: str | None) -> dict:
+    """Every measurement on one engine; prints as it goes and returns the figures."""
+    print(f"== {'PostgreSQL' if postgres else 'SQLite'} ==", flush=True)
+    _, figures = pages_and_functions(args.bin, postgres, args.seconds, args.fn_users)
+    figures.update(browser_add_token(args.bin, postgres)[1])
+    figures.update(revalidation(args.bin, postgres, max(1, args.tokens // 100), min(100, args.tokens), 50)[1])
+    return figures
+
+
+CHECKS = [  # (label, figure, comparison, target, unit)
+    ("token page / healthz throughput", "ratio", ">=", "ratio", "%"),
+    ("add_token p99, half peak rate", "add_p99", "<", "fn_p99_ms", "ms"),
+    ("delete_token p99, half peak rate", "delete_p99", "<", "fn_p99_ms", "ms"),
+    ("add_token p99, saturated", "add_p99_saturated", "<", "fn_p99_ms", "ms"),
+    ("delete_token p99, saturated", "delete_p99_saturated", "<", "fn_p99_ms", "ms"),
+    ("JS+WASM+CSS brotli", "brotli_kb", "<=", "brotli_kb", "KB"),
+    ("token page CPU per request", "cpu_page_ms", "<=", "cpu_page_ms", "ms"),
+    ("10k re-validations", "revalidate_s", "<", "revalidate_s", "s"),
+    ("peak RSS", "rss_mb", "<", "rss_mb", "MB"),
+]
+# Shown beside the targets when both engines ran: the figures that depend on the database.
+EXTRA = [
+    ("token page req/s", "page_rps", ""), ("/healthz req/s", "health_rps", ""),
+    ("add_token req/s, saturated", "add_rps", ""), ("delete_token req/s, saturated", "delete_rps", ""),
+    ("Add Token in the browser, p50", "browser_add_p50", "ms"),
+]
+
+
+def report(per_engine: dict[str, dict]) -> None:
+    """The targets, one column per engine measured in this run."""
+    names = list(per_engine)
+    print("Targets" if len(names) == 1 else "Side by side (the same run)")
+    print(f"  {'':<32} " + " ".join(f"{n:>12}" for n in names) + "   target")
+    for label, key, op, target_key, unit in CHECKS:
+        target = TARGETS[target_key] * (100 if unit == "%" else 1)
+        cells = []
+        for n in names:
+            value = per_engine[n][key] * (100 if unit == "%" else 1)
+            met = value >= target if op == ">=" else value <= target if op == "<=" else value < target
+            cells.append(f"{value:>7.1f}{'' if met else ' MISS':<5}")
+        print(f"  {label:<32} " + " ".join(f"{c:>12}" for c in cells) + f"   {op} {target:g} {unit}")
+    if len(names) > 1:
+        for label, key, unit in EXTRA:
+            print(f"  {label:<32} " + " ".join(f"{per_engine[n][key]:>7.0f}{'':<5}" for n in names) + f"   {unit}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", type=Path, default=REPO / "target" / "release" / "gitpat")
     ap.add_argument("--seconds", type=int, default=10, help="length of each wrk page run")
     ap.add_argument("--fn-users", type=int, default=300, help="users whose pairs the server functions use")
     ap.add_argument("--tokens", type=int, default=10_000, help="tokens to re-validate (100 per user)")
+    ap.add_argument("--postgres", metavar="URL",
+                    help="also measure on this PostgreSQL server (postgres://USER@HOST:PORT/postgres), "
+                         "after SQLite, and print both side by side")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk; scripts/bench.sh does it)", file=sys.stderr)
         return 2
-    install_hard_timeout(900)
-    out, figures = pages_and_functions(args.bin, args.seconds, args.fn_users)
-    browser, f3 = browser_add_token(args.bin)
-    figures.update(f3)
-    more, f2 = revalidation(args.bin, max(1, args.tokens // 100), min(100, args.tokens), 50)
-    figures.update(f2)
-    checks = [
-        ("token page / healthz throughput", figures["ratio"] * 100, ">=", TARGETS["ratio"] * 100, "%"),
-        ("add_token p99, half peak rate", figures["add_p99"], "<", TARGETS["fn_p99_ms"], "ms"),
-        ("delete_token p99, half peak rate", figures["delete_p99"], "<", TARGETS["fn_p99_ms"], "ms"),
-        ("add_token p99, saturated", figures["add_p99_saturated"], "<", TARGETS["fn_p99_ms"], "ms"),
-        ("delete_token p99, saturated", figures["delete_p99_saturated"], "<", TARGETS["fn_p99_ms"], "ms"),
-        ("JS+WASM+CSS brotli", figures["brotli_kb"], "<=", TARGETS["brotli_kb"], "KB"),
-        ("token page CPU per request", figures["cpu_page_ms"], "<=", TARGETS["cpu_page_ms"], "ms"),
-        ("10k re-validations", figures["revalidate_s"], "<", TARGETS["revalidate_s"], "s"),
-        ("peak RSS", figures["rss_mb"], "<", TARGETS["rss_mb"], "MB"),
-    ]
-    print("Targets")
-    for name, value, op, target, unit in checks:
-        met = value >= target if op == ">=" else value <= target if op == "<=" else value < target
-        print(f"  {name:<32} {value:>8.1f} {unit:<3} target {op} {target:g} {unit}  {'met' if met else 'MISSED'}")
+    install_hard_timeout(1800 if args.postgres else 900)
+    per_engine = {"SQLite": run(args, None)}
+    if args.postgres:
+        per_engine["PostgreSQL"] = run(args, args.postgres)
+    report(per_engine)
     return 0
 
 

@@ -1,17 +1,19 @@
 """Helpers for scripts/bench.py (Python 3.11, standard library only).
 
 A `Harness` owns one temporary directory holding a private copy of the gitpat binary, the SQLite
-database, the key file and the child processes' logs. Every child listens on 127.0.0.1 only and is
+database (or, given a PostgreSQL server, a database of its own there, dropped at the end), the key
+file and the child processes' logs. Every child listens on 127.0.0.1 only and is
 killed (with its process group) when the harness closes, on a hard timeout, or when this process dies.
 """
 
 from __future__ import annotations
 
+import base64
 import ctypes
-import hashlib
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -25,11 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_BIN = REPO / "target" / "debug" / "gitpat"
 PASSWORD = "load-test-password-1"  # throwaway users in a throwaway database
 TOKEN_PAGE = "/git-personal-access-tokens"
-PAGE_MARK = b"runtime-001"  # the first seeded runtime's name: the token page lists it
-UNREADABLE = "UNREADABLE"  # verify's verdict for a stored token that does not decrypt
 
 
 class HarnessError(Exception):
@@ -58,10 +57,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def sha256_hex(s: str) -> str:
-    return hashlib.sha256(s.encode()).hexdigest()
-
-
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -78,34 +73,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def _parse_verify(out: str) -> tuple[dict[tuple[str, int], str], list[str]]:
-    """`gitpat admin verify` prints `<email>\\t<runtime id>\\t<sha256 hex>` per token, then a summary.
-    Returns ({(email, runtime id): sha}, other lines). Duplicate (email, runtime) lines are reported."""
-    rows: dict[tuple[str, int], str] = {}
-    other: list[str] = []
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and parts[1].isdigit():
-            key = (parts[0], int(parts[1]))
-            if key in rows:
-                other.append(f"DUPLICATE row for {key}")
-            # Anything but a hash (e.g. "UNREADABLE (...)") is a stored token that does not decrypt.
-            rows[key] = parts[2] if len(parts[2]) == 64 else UNREADABLE
-            if rows[key] == UNREADABLE:
-                other.append(f"{key}: {parts[2]}")
-        elif line.strip():
-            other.append(line)
-    return rows, other
-
-
-@dataclass
-class Verify:
-    rc: int
-    rows: dict[tuple[str, int], str]
-    other: list[str]  # summary line(s) and anything unexpected
-    integrity: str  # python sqlite3's PRAGMA integrity_check
-
-
 @dataclass
 class Server:
     proc: subprocess.Popen
@@ -120,7 +87,10 @@ class Server:
 @dataclass
 class Harness:
     bin_src: Path
+    # A PostgreSQL server (postgres://USER@HOST:PORT/postgres): the harness makes a database there.
+    postgres: str | None = None
     tmp: Path = field(init=False)
+    database_url: str = field(init=False)
     bin: Path = field(init=False)
     procs: list[subprocess.Popen] = field(default_factory=list)
     emulator_url: str = ""
@@ -139,17 +109,36 @@ class Harness:
         if (self.bin_src.parent / "hash.txt").exists():
             shutil.copy2(self.bin_src.parent / "hash.txt", self.tmp / "hash.txt")
         (self.tmp / "site").mkdir()
+        # PostgreSQL takes the master key from the environment (every node shares it).
+        self.master_key = base64.b64encode(secrets.token_bytes(32)).decode()
+        if self.postgres:
+            self.db_name = f"gitpat_bench_{secrets.token_hex(6)}"
+            _psql(self.postgres, f"CREATE DATABASE {self.db_name}")
+            self.database_url = f"{self.postgres.rsplit('/', 1)[0]}/{self.db_name}"
+        else:
+            self.database_url = f"sqlite://{self.db_path}?mode=rwc"
 
     @property
     def db_path(self) -> Path:
         return self.tmp / "gitpat.db"
 
+    def sql(self, query: str) -> list[tuple]:
+        """Rows of a read-only query on the harness' database, either engine (integers as int)."""
+        if self.postgres:
+            out = _psql(self.database_url, query)
+            return [tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("\t"))
+                    for line in out.splitlines()]
+        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
     def env(self, **extra: str) -> dict[str, str]:
         # Drop inherited GITPAT_*/LEPTOS_* settings (e.g. GITPAT_MASTER_KEY) so only ours apply.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITPAT_", "LEPTOS_"))}
         env.update(
-            GITPAT_DATABASE_URL=f"sqlite://{self.db_path}?mode=rwc",
-            GITPAT_KEY_FILE=str(self.tmp / "master.key"),
+            GITPAT_DATABASE_URL=self.database_url,
             LEPTOS_SITE_ROOT=str(self.site_root or self.tmp / "site"),
             GITPAT_REVALIDATE_EVERY="1h",  # no background re-validation writes during a run
             GITPAT_LOGIN_ATTEMPTS_PER_MINUTE="100000",
@@ -157,6 +146,10 @@ class Harness:
             GITPAT_ALLOW_PRIVATE_NETWORKS="127.0.0.0/8",  # the emulator
             RUST_LOG="warn",
         )
+        if self.postgres:
+            env["GITPAT_MASTER_KEY"] = self.master_key
+        else:
+            env["GITPAT_KEY_FILE"] = str(self.tmp / "master.key")
         env.update(extra)
         return env
 
@@ -237,6 +230,8 @@ class Harness:
             print(f"kept {self.tmp}")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if self.postgres:
+                _psql(self.postgres, f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
 
     # ---- admin CLI -------------------------------------------------------------------------
 
@@ -263,12 +258,8 @@ class Harness:
         Returns (emails, runtime ids) as stored."""
         self.admin("seed", "--users", str(users), "--accounts", "1", "--runtimes", str(runtimes),
                    "--tokens", "0", "--emulator", self.emulator_url, stdin=PASSWORD + "\n")
-        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            emails = [r[0] for r in con.execute("SELECT email FROM users ORDER BY id")]
-            rt_ids = [r[0] for r in con.execute("SELECT id FROM runtimes ORDER BY id")]
-        finally:
-            con.close()
+        emails = [r[0] for r in self.sql("SELECT email FROM users ORDER BY id")]
+        rt_ids = [r[0] for r in self.sql("SELECT id FROM runtimes ORDER BY id")]
         if len(emails) != users or len(rt_ids) != runtimes:
             raise HarnessError(f"seed made {len(emails)} users and {len(rt_ids)} runtimes")
         return emails, rt_ids
@@ -288,18 +279,14 @@ class Harness:
         finally:
             c.close()
 
-    def verify(self) -> Verify:
-        """`gitpat admin verify` (integrity check + decrypt every token) plus our own integrity check.
-        Call it only while no server runs on the database."""
-        r = self.admin("verify", check=False)
-        rows, other = _parse_verify(r.stdout)
-        other += [l for l in r.stderr.splitlines() if l.strip()]
-        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            integrity = "; ".join(row[0] for row in con.execute("PRAGMA integrity_check"))
-        finally:
-            con.close()
-        return Verify(r.returncode, rows, other, integrity)
+
+def _psql(url: str, query: str) -> str:
+    """Runs one statement with Debian's psql; tab-separated rows without headers."""
+    r = subprocess.run(["psql", url, "-XAtq", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", query],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise HarnessError(f"psql: {r.stderr.strip()}")
+    return r.stdout
 
 
 def parallel(fn, items: list, workers: int = 2) -> list:
@@ -365,11 +352,6 @@ class Session:
         self.cookie: str | None = None
         self.conn: http.client.HTTPConnection | None = None
 
-    def retarget(self, port: int) -> None:
-        """Points the session (same cookie) at a restarted server."""
-        self.close()
-        self.port, self.origin = port, f"http://127.0.0.1:{port}"
-
     def close(self) -> None:
         if self.conn:
             self.conn.close()
@@ -428,8 +410,3 @@ def sign_in_all(port: int, emails: list[str]) -> list[Session]:
         return s
 
     return parallel(one, emails)
-
-
-def token_pool(rng, n: int) -> list[str]:
-    """`n` distinct GitHub classic PAT shaped tokens (ghp_ + 36), reproducible from `rng`."""
-    return ["ghp_" + "".join(rng.choice("0123456789abcdef") for _ in range(36)) for _ in range(n)]

@@ -57,11 +57,6 @@ pub fn TokensPage() -> impl IntoView {
                 <p class="muted">
                     "Authorize Git access for each GitOps Runtime you work with. You can use the same Git user token for several Runtimes, but each Runtime is authorized individually."
                 </p>
-                <Transition fallback=|| ()>
-                    {move || mail.read().as_ref().and_then(|m| m.as_ref().ok().copied()).filter(|m| m.available).map(|m| {
-                        view! { <ReminderSwitch on=m.on action=set_mail/> }
-                    })}
-                </Transition>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading runtimes…"</p> }>
                 {move || match data.tokens.read().as_ref() {
@@ -69,6 +64,11 @@ pub fn TokensPage() -> impl IntoView {
                     Some(Ok(rows)) => {
                         let table = table.view(|| view! { <RuntimeTable rows=rows.clone() account=account_filter() switch/> });
                         Some(Either::Left(view! {
+                            // In this boundary, not one of its own: a boundary is much code in
+                            // the first load's WASM.
+                            {move || mail.read().as_ref().and_then(|m| m.as_ref().ok().copied()).filter(|m| m.available).map(|m| {
+                                view! { <ReminderSwitch on=m.on action=set_mail/> }
+                            })}
                             // The banner follows the switches flipped here; the table renders
                             // again only when the rows come back from the server.
                             {move || alerts.view(|| banner(&data.rows().and_then(Result::ok).unwrap_or_default()))}
@@ -90,19 +90,23 @@ pub fn TokensPage() -> impl IntoView {
     }
 }
 
-/// Expiry reminders by e-mail, on or off for the user. A form on the server function: without
-/// JavaScript it posts and comes back with a notice; with it, it is sent in place.
+/// Expiry reminders by e-mail, on or off for the user. A plain form on the server function:
+/// without JavaScript it posts and comes back with a notice; with it, the call is made in place
+/// (not an `ActionForm`, whose form decoding would weigh on the page's first load).
 #[component]
 fn ReminderSwitch(on: bool, action: ServerAction<SetReminderMail>) -> impl IntoView {
     view! {
-        <ActionForm action attr:class="reminder-mail">
+        <form class="reminder-mail" method="post" action=SetReminderMail::url() on:submit=move |ev| {
+            ev.prevent_default();
+            action.dispatch(SetReminderMail { enabled: !on });
+        }>
             <input type="hidden" name="enabled" value=(!on).to_string()/>
             <button type="submit" role="switch" aria-checked=on.to_string() class="switch-item" disabled=move || action.pending().get()>
                 <span>"Email reminders"</span>
                 <span class="switch" aria-hidden="true"></span>
             </button>
             <span class="hint">"Mail me before a token expires and when one stops working (at most once a day)."</span>
-        </ActionForm>
+        </form>
     }
 }
 

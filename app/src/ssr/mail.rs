@@ -13,6 +13,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// A message is given up after this many failed deliveries (about two hours of retries).
 pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a message being sent is held by its sender (well over `SEND_TIMEOUT`).
+const CLAIM: Duration = Duration::minutes(2);
 /// Messages one delivery pass sends at most.
 const BATCH: i64 = 50;
 
@@ -146,6 +148,21 @@ pub async fn deliver_due(
     .await)?;
     let mut report = DeliveryReport::default();
     for (id, to, subject, body, attempts) in due {
+        // Claimed before it is sent: a pass that outlives its lease, and another node's pass
+        // beside it, never send the same message twice.
+        let claimed = on_db!(pool, |e| sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = $1
+             WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3",
+        )
+        .bind(Utc::now() + CLAIM)
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if claimed == 0 {
+            continue;
+        }
         let result = mailer.send(&to, &subject, &body).await;
         let at = Utc::now();
         metrics::counter!("gitpat_mail_deliveries_total", "result" => if result.is_ok() { "sent" } else { "failed" })

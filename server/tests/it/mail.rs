@@ -343,6 +343,27 @@ async fn two_nodes_send_each_message_once() {
     assert_eq!(smtp.messages().len(), 2);
 }
 
+#[tokio::test]
+async fn deliveries_that_overlap_send_each_message_once() {
+    let f = fixture().await;
+    let port = free_port();
+    let smtp = Smtp::start(port);
+    let (a, b) = (mailing_node(&f, port).await, mailing_node(&f, port).await);
+    let page = "http://127.0.0.1:3000/git-personal-access-tokens";
+    let written = app::ssr::reminders::compose(&a.pool, page, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(written.messages, 2);
+    // No lease here: two passes at once, as when one outlives its lease.
+    let (ma, mb) = (a.mailer.clone().unwrap(), b.mailer.clone().unwrap());
+    let (ra, rb) = tokio::join!(
+        mail::deliver_due(&a.pool, &ma, Utc::now()),
+        mail::deliver_due(&b.pool, &mb, Utc::now())
+    );
+    assert_eq!(ra.unwrap().sent + rb.unwrap().sent, 2);
+    assert_eq!(smtp.messages().len(), 2);
+}
+
 #[test]
 fn retries_back_off_to_an_hour() {
     let minutes: Vec<i64> = (1..=mail::MAX_ATTEMPTS)
