@@ -59,6 +59,14 @@ async fn get<T: for<'de> Deserialize<'de>>(
         .send()
         .await
         .map_err(|e| transport(name, e))?;
+    answer(name, res).await
+}
+
+/// A GitLab answer: its JSON, or the verdict its status and error body give.
+async fn answer<T: for<'de> Deserialize<'de>>(
+    name: &'static str,
+    res: reqwest::Response,
+) -> Result<T, ProviderError> {
     let status = res.status();
     if !status.is_success() {
         let body = super::json::<ErrorBody>(name, res).await.ok();
@@ -117,15 +125,7 @@ pub async fn rotate(
         .send()
         .await
         .map_err(|e| transport(name, e))?;
-    let status = res.status();
-    if !status.is_success() {
-        let body = super::json::<ErrorBody>(name, res).await.ok();
-        let reason = body
-            .and_then(|b| b.error_description.or(b.message))
-            .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
-        return Err(status_error(name, status, reason));
-    }
-    let body: RotatedBody = super::json(name, res).await?;
+    let body: RotatedBody = answer(name, res).await?;
     Ok(Rotated {
         token: Secret::new(body.token),
         scopes: body.scopes,
