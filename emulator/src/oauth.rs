@@ -299,6 +299,16 @@ pub(crate) async fn token_endpoint(
     Json(body).into_response()
 }
 
+/// Whether `client_id`'s app issued the access token `token`.
+fn issued_by(emu: &Emulator, token: &str, client_id: &str) -> bool {
+    emu.oauth
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .issued
+        .get(token)
+        .is_some_and(|c| c == client_id)
+}
+
 /// The client the request authenticates as (Basic auth, else form fields), if its secret is right.
 fn authenticated_client(
     emu: &Emulator,
@@ -353,13 +363,7 @@ pub(crate) async fn github_revoke(
         )
             .into_response();
     };
-    let issued_here = emu
-        .oauth
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .issued
-        .get(&body.access_token)
-        .is_some_and(|c| *c == client_id);
+    let issued_here = issued_by(&emu, &body.access_token, &client_id);
     if !issued_here || emu.is_revoked(&body.access_token) || !emu.revoke(&body.access_token) {
         return not_found();
     }
@@ -390,13 +394,7 @@ pub(crate) async fn gitlab_revoke(
         )
             .into_response();
     };
-    let issued_here = emu
-        .oauth
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .issued
-        .get(&f.token)
-        .is_some_and(|c| *c == client_id);
+    let issued_here = issued_by(&emu, &f.token, &client_id);
     if issued_here {
         emu.revoke(&f.token);
     }
