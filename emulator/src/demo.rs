@@ -123,3 +123,37 @@ pub fn demo_tokens() -> Vec<(&'static str, FakeToken)> {
         ),
     ]
 }
+
+/// Repositories `gitpat demo` registers, for runtimes an admin adds with a repository (the Admin
+/// area's Repository field, `--repo`): the demo logins may write to all but the read-only one,
+/// and the GitHub organisation `acme` enforces SAML single sign-on.
+pub fn demo_repos() -> Vec<(&'static str, FakeRepo)> {
+    let repo = |path: &str, login: &str, level: &str, saml_sso: bool| FakeRepo {
+        path: path.into(),
+        access: HashMap::from([(login.to_string(), level.to_string())]),
+        saml_sso,
+        fail_status: None,
+    };
+    vec![
+        (
+            "GitHub, writable, behind SAML single sign-on",
+            repo("acme/gitops-runtime", "dana-demo", "write", true),
+        ),
+        (
+            "GitHub, read-only",
+            repo("acme-oss/read-only-config", "dana-demo", "read", false),
+        ),
+        (
+            "GitLab, writable",
+            repo("acme/platform/gitops-runtime", "dana.demo", "write", false),
+        ),
+        (
+            "Bitbucket Cloud, writable",
+            repo("acme-ws/gitops-runtime", "dana-demo", "write", false),
+        ),
+        (
+            "Bitbucket Server, writable",
+            repo("GLOBEX/gitops-runtime", "dana", "write", false),
+        ),
+    ]
+}

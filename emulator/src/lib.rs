@@ -24,10 +24,12 @@ use std::time::Duration;
 mod demo;
 mod oauth;
 mod providers;
+mod repos;
 
-pub use demo::{demo_clients, demo_tokens, DemoClient};
+pub use demo::{demo_clients, demo_repos, demo_tokens, DemoClient};
 use oauth::*;
 use providers::*;
+use repos::*;
 
 /// How a registered token behaves.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -51,6 +53,24 @@ pub struct FakeToken {
     pub refusal: Option<String>,
     /// GitHub: a `bio` this long in the user object, for answers of any size.
     pub bio_bytes: usize,
+    /// GitHub: the token was authorized for the SAML single sign-on of the organisations that
+    /// enforce it (see [`FakeRepo::saml_sso`]).
+    pub sso_authorized: bool,
+}
+
+/// A repository at the emulated provider, and who may do what there.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FakeRepo {
+    /// As a runtime names it: OWNER/NAME, GROUP/PROJECT, WORKSPACE/SLUG or PROJECT/SLUG.
+    pub path: String,
+    /// Provider login -> `read`, `write` or `admin`; anyone else cannot see it.
+    pub access: HashMap<String, String>,
+    /// GitHub: its organisation enforces SAML single sign-on, so a token must be authorized
+    /// for it before it is let in.
+    pub saml_sso: bool,
+    /// Answer questions about it with this status instead (e.g. 502).
+    pub fail_status: Option<u16>,
 }
 
 /// An OAuth app registered at the emulated provider.
@@ -88,6 +108,10 @@ pub struct Emulator {
     oauth: Arc<Mutex<OAuthState>>,
     /// Calls per token and presentations per refresh token, for tests to count.
     counts: Arc<Mutex<Counts>>,
+    /// Repositories by lower-case path.
+    repos: Arc<Mutex<HashMap<String, FakeRepo>>>,
+    /// GitHub SSO authorization requests: request id -> the token it authorizes.
+    sso_requests: Arc<Mutex<HashMap<String, String>>>,
 }
 
 #[derive(Default)]
@@ -104,6 +128,36 @@ impl Emulator {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(t.token.clone(), t);
+    }
+
+    pub fn register_repo(&self, r: FakeRepo) {
+        self.repos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(r.path.to_ascii_lowercase(), r);
+    }
+
+    fn repo(&self, path: &str) -> Option<FakeRepo> {
+        self.repos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&path.to_ascii_lowercase())
+            .cloned()
+    }
+
+    /// A token as it stands, without counting a check (repository endpoints are not identity
+    /// checks).
+    fn peek(&self, token: &str) -> Option<FakeToken> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned()
+    }
+
+    /// Whether `token` was authorized for single sign-on.
+    pub fn sso_authorized(&self, token: &str) -> bool {
+        self.peek(token).is_some_and(|t| t.sso_authorized)
     }
 
     pub fn register_client(&self, c: OAuthClient) {
@@ -239,6 +293,27 @@ impl Emulator {
                 "/bitbucket-web/site/oauth2/access_token",
                 post(token_endpoint),
             )
+            .route("/github/repos/{owner}/{repo}", get(github_repo))
+            .route("/ghe/api/v3/repos/{owner}/{repo}", get(github_repo))
+            .route(
+                "/github-web/orgs/{org}/sso",
+                get(sso_page).post(sso_decision),
+            )
+            .route("/gitlab/api/v4/projects/{id}", get(gitlab_project))
+            .route("/gitlab-sm/api/v4/projects/{id}", get(gitlab_project))
+            .route(
+                "/bitbucket/2.0/user/permissions/repositories",
+                get(bitbucket_permissions),
+            )
+            .route(
+                "/bitbucket-server/rest/api/1.0/projects/{key}/repos/{slug}",
+                get(bitbucket_server_repo),
+            )
+            .route(
+                "/bitbucket-server/rest/api/1.0/repos",
+                get(bitbucket_server_repos),
+            )
+            .route("/_emulator/repos", post(register_repo))
             .route("/_emulator/oauth-clients", post(register_client))
             .route("/_emulator/tokens", post(register_token))
             .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
@@ -268,6 +343,14 @@ async fn register_token(State(emu): State<Emulator>, Json(t): Json<FakeToken>) -
         return StatusCode::UNPROCESSABLE_ENTITY;
     }
     emu.register(t);
+    StatusCode::CREATED
+}
+
+async fn register_repo(State(emu): State<Emulator>, Json(r): Json<FakeRepo>) -> StatusCode {
+    if r.path.is_empty() {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    emu.register_repo(r);
     StatusCode::CREATED
 }
 

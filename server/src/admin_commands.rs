@@ -108,19 +108,27 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
             name,
             provider,
             api_url,
+            repo,
         }) => {
             let account_id = store::account_id_by_name(pool, &account).await?;
             let input = RuntimeInput {
                 name: &name,
                 provider,
                 api_url: api_url.as_ref().map(url::Url::as_str),
+                repo: repo.as_deref(),
             };
             let added = account_admin::add_runtime(st, account_id, input, Actor::OPERATOR)
                 .await
                 .with_context(|| format!("runtime {name} was not added"))?;
             Ok(format!(
-                "runtime {} ({provider}, {}) added to {account} (id {})",
-                added.name, added.api_url, added.id
+                "runtime {} ({provider}, {}{}) added to {account} (id {})",
+                added.name,
+                added.api_url,
+                added
+                    .repo
+                    .map(|r| format!(", repository {r}"))
+                    .unwrap_or_default(),
+                added.id
             ))
         }
         AdminCommand::OauthApp(OauthAppCommand::Set {

@@ -185,6 +185,11 @@ pub enum RuntimeCommand {
         /// The provider's REST base, e.g. https://github.example.com/api/v3 (required for self-hosted kinds).
         #[arg(long, value_parser = parse_api_url)]
         api_url: Option<url::Url>,
+        /// The repository the runtime works on, which users' tokens must be able to write to:
+        /// OWNER/NAME (GitHub), GROUP/PROJECT with any subgroups (GitLab), WORKSPACE/SLUG
+        /// (Bitbucket Cloud) or PROJECT/SLUG (Bitbucket Server).
+        #[arg(long)]
+        repo: Option<String>,
     },
     /// Remove a runtime, with its tokens, API keys and notification settings.
     Remove {
@@ -297,19 +302,25 @@ mod tests {
             "gitlab_self_managed",
             "--api-url",
             "https://git.acme.io/api/v4",
+            "--repo",
+            "platform/gitops/runtime",
         ])
         .unwrap();
         let Some(Command::Admin(admin)) = cli.command else {
             panic!("wrong command")
         };
         let AdminCommand::Runtime(RuntimeCommand::Add {
-            provider, api_url, ..
+            provider,
+            api_url,
+            repo,
+            ..
         }) = *admin
         else {
             panic!("wrong command")
         };
         assert_eq!(provider, ProviderKind::GitlabSelfManaged);
         assert_eq!(api_url.unwrap().as_str(), "https://git.acme.io/api/v4");
+        assert_eq!(repo.as_deref(), Some("platform/gitops/runtime"));
 
         let err = parse(&[
             "admin",

@@ -70,7 +70,7 @@ pub async fn seed(pool: &Db, emulator: &str) -> anyhow::Result<()> {
     store::set_membership(pool, users[1], accounts[1], Role::Admin).await?;
     for (account, name, kind, path) in RUNTIMES {
         let url = format!("{}{path}", emulator.trim_end_matches('/'));
-        match store::create_runtime(pool, accounts[account], name, kind, &url).await {
+        match store::create_runtime(pool, accounts[account], name, kind, &url, None).await {
             Ok(_) | Err(store::StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -107,6 +107,9 @@ pub async fn run_emulator(config: &Config) -> anyhow::Result<()> {
     let emu = Emulator::default();
     for (_, t) in provider_emulator::demo_tokens() {
         emu.register(t);
+    }
+    for (_, r) in provider_emulator::demo_repos() {
+        emu.register_repo(r);
     }
     let addr = emu.spawn(&config.emulator_addr).await?;
     println!("provider emulator at http://{addr}");
@@ -145,6 +148,10 @@ pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
     for (_, t) in &samples {
         emu.register(t.clone());
     }
+    let repos = provider_emulator::demo_repos();
+    for (_, r) in &repos {
+        emu.register_repo(r.clone());
+    }
     let emu_addr = emu.spawn(&config.emulator_addr).await?;
     // The demo's runtimes live at its own emulator, on loopback.
     let mut config = config.clone();
@@ -167,8 +174,13 @@ pub async fn run(config: &Config, force: bool) -> anyhow::Result<()> {
         .map(|(what, t)| format!("  {what}:\n      {}", t.token))
         .collect::<Vec<_>>()
         .join("\n");
+    let repos = repos
+        .iter()
+        .map(|(what, r)| format!("  {what}: {}", r.path))
+        .collect::<Vec<_>>()
+        .join("\n");
     let banner = format!(
-        "\ngitpat demo is running at {url}\nSign in with:\n{users}\n\nProvider emulator at {emulator}; sample tokens to paste:\n{tokens}\n"
+        "\ngitpat demo is running at {url}\nSign in with:\n{users}\n\nProvider emulator at {emulator}; sample tokens to paste:\n{tokens}\n\nRepositories for a runtime added with one (Admin area > Add a GitOps Runtime > Repository):\n{repos}\n"
     );
     crate::run_server(config, Some(banner)).await
 }

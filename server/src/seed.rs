@@ -49,8 +49,9 @@ pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
     for r in 0..plan.runtimes {
         let account = accounts[r % accounts.len()];
         let name = format!("runtime-{:03}", r + 1);
-        runtimes
-            .push(store::create_runtime(pool, account, &name, ProviderKind::Github, &api).await?);
+        runtimes.push(
+            store::create_runtime(pool, account, &name, ProviderKind::Github, &api, None).await?,
+        );
     }
     let pairs: Vec<(i64, i64)> = users
         .iter()
@@ -90,6 +91,7 @@ pub async fn seed(st: &AppState, plan: &Plan) -> anyhow::Result<String> {
             token: &token,
             username: None,
             identity: &identity,
+            sso_url: None,
         };
         tokens::save(pool, &st.keys, &stored).await?;
     }

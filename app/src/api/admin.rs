@@ -155,6 +155,7 @@ pub async fn add_runtime(
     name: String,
     provider: String,
     api_url: String,
+    repo: Option<String>,
 ) -> Result<String, AppError> {
     use crate::ssr::account_admin::{self, RuntimeInput};
     use crate::ssr::{request, store::Actor};
@@ -164,6 +165,7 @@ pub async fn add_runtime(
             name: &name,
             provider: parse_provider(&provider)?,
             api_url: Some(&api_url),
+            repo: repo.as_deref(),
         };
         let addr = request::client_addr().await;
         let by = Actor::user(user.id, addr.as_deref());

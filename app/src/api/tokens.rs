@@ -88,6 +88,24 @@ pub async fn rotate_token(runtime_id: i64, token: Option<String>) -> Result<Rota
     .await
 }
 
+/// Checks the caller's token for a runtime at its provider now (after authorizing it for
+/// single sign-on, say); the row shows the verdict.
+#[server(endpoint = "check_token")]
+pub async fn check_token(runtime_id: i64) -> Result<String, AppError> {
+    use crate::ssr::{auth, request, state, tokens};
+    let result = async {
+        let user = auth::require_user().await?;
+        tokens::check_now(&state(), user.id, runtime_id).await
+    }
+    .await;
+    request::finish(
+        result,
+        |name| crate::model::notice::token_checked(name),
+        "/git-personal-access-tokens",
+    )
+    .await
+}
+
 /// Hides (or shows again) a runtime's notifications for the caller.
 #[server(endpoint = "set_notifications_hidden")]
 pub async fn set_notifications_hidden(runtime_id: i64, hidden: bool) -> Result<bool, AppError> {

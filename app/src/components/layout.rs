@@ -12,7 +12,7 @@ use crate::components::menu::MenuButton;
 use crate::components::on_success;
 use crate::components::sync_html::RenderOnce;
 use crate::error::AppError;
-use crate::model::{notice, ActivityItem, Flash, TokenRow, UserView};
+use crate::model::{notice, ActivityItem, Flash, TokenRow, TokenStatus, UserView};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
@@ -339,7 +339,12 @@ fn NotificationsBell() -> impl IntoView {
                 } else {
                     Either::Right(rows.into_iter()
                         .map(|r| {
-                            let href = format!("/git-personal-access-tokens/{}/add", r.runtime.id);
+                            // A token waiting for single sign-on needs the row's link, not a new token.
+                            let href = if r.status == TokenStatus::NeedsSso {
+                                "/git-personal-access-tokens".to_string()
+                            } else {
+                                format!("/git-personal-access-tokens/{}/add", r.runtime.id)
+                            };
                             view! {
                                 <li role="none">
                                     <a role="menuitem" href=href>

@@ -149,6 +149,8 @@ pub struct RuntimeRow {
     pub account_name: String,
     pub provider: ProviderKind,
     pub api_url: String,
+    /// The repository the runtime works on, which its tokens must be able to write to.
+    pub repo: Option<String>,
 }
 
 /// Up to two initials from a display name, for the avatar.

@@ -54,6 +54,9 @@ pub mod notice {
             "Notifications shown.".into()
         }
     }
+    pub fn token_checked(runtime: &str) -> String {
+        format!("Token for {runtime} checked: its status is up to date.")
+    }
     pub fn reminder_mail(on: bool) -> String {
         if on {
             "Reminder mail turned on.".into()

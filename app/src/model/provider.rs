@@ -242,6 +242,68 @@ pub fn token_steps(kind: ProviderKind) -> &'static [&'static str] {
         ],
     }
 }
+/// How a runtime's repository is written for the provider, for forms and errors.
+pub fn repo_form(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Github | ProviderKind::GithubEnterprise => "OWNER/NAME",
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => {
+            "GROUP/PROJECT (with any subgroups)"
+        }
+        ProviderKind::Bitbucket => "WORKSPACE/SLUG",
+        ProviderKind::BitbucketServer => "PROJECT/SLUG",
+    }
+}
+
+/// Checks the repository a runtime names (trimmed): path segments of letters, digits, `.`, `_`
+/// and `-`; two of them (GitLab: two or more, for subgroups); Bitbucket Server's personal
+/// projects start with `~`.
+pub fn check_repo_input(kind: ProviderKind, raw: &str) -> Result<String, String> {
+    let repo = raw.trim().trim_matches('/');
+    let parts: Vec<&str> = repo.split('/').collect();
+    let gitlab = matches!(kind, ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged);
+    let count_ok = if gitlab {
+        (2..=20).contains(&parts.len())
+    } else {
+        parts.len() == 2
+    };
+    let segment_ok = |i: usize, p: &str| {
+        let p = match p.strip_prefix('~') {
+            Some(rest) if i == 0 && kind == ProviderKind::BitbucketServer => rest,
+            _ => p,
+        };
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && !p.starts_with('-')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    if repo.len() > 255 || !count_ok || !parts.iter().enumerate().all(|(i, p)| segment_ok(i, p)) {
+        return Err(format!(
+            "Give the repository as {} (letters, digits, '.', '_' and '-').",
+            repo_form(kind)
+        ));
+    }
+    Ok(repo.to_string())
+}
+
+/// A single sign-on link a provider sent, if it is safe to show: http(s) on the provider's own
+/// Git host (GitHub's SSO pages are on the web host, not the API's).
+pub fn check_sso_url(kind: ProviderKind, api_url: &str, link: &str) -> Option<String> {
+    let link = link.trim();
+    let (scheme, _) = link.split_once("://")?;
+    let ok_scheme = scheme.eq_ignore_ascii_case("https")
+        || (scheme.eq_ignore_ascii_case("http") && api_url.starts_with("http://"));
+    (ok_scheme
+        && link.len() <= 2048
+        && !link
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
+        && kind.git_host(link).is_some()
+        && kind.git_host(link) == kind.git_host(api_url))
+    .then(|| link.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +396,59 @@ mod tests {
             .filter(|k| !k.supports_oauth())
             .collect();
         assert_eq!(without, [ProviderKind::BitbucketServer]);
+    }
+
+    #[test]
+    fn repository_names() {
+        use ProviderKind::*;
+        assert_eq!(
+            check_repo_input(Github, " acme/config ").unwrap(),
+            "acme/config"
+        );
+        assert_eq!(
+            check_repo_input(Gitlab, "acme/platform/config").unwrap(),
+            "acme/platform/config"
+        );
+        assert_eq!(
+            check_repo_input(BitbucketServer, "~dana/config").unwrap(),
+            "~dana/config"
+        );
+        for (kind, bad) in [
+            (Github, "acme"),
+            (Github, "acme/platform/config"),
+            (Github, "acme/../x"),
+            (Github, "acme/co nfig"),
+            (Bitbucket, "~ws/config"),
+            (Gitlab, "acme/"),
+            (Gitlab, "-x/y"),
+        ] {
+            let e = check_repo_input(kind, bad).unwrap_err();
+            assert!(e.contains(repo_form(kind)), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn sso_links_stay_on_the_provider() {
+        use ProviderKind::*;
+        let api = "https://api.github.com";
+        let link = "https://github.com/orgs/acme/sso?authorization_request=AB12";
+        assert_eq!(check_sso_url(Github, api, link).as_deref(), Some(link));
+        assert_eq!(
+            check_sso_url(Github, api, "https://evil.example/orgs/acme/sso"),
+            None
+        );
+        assert_eq!(
+            check_sso_url(Github, api, "http://github.com/orgs/acme/sso"),
+            None
+        );
+        assert_eq!(check_sso_url(Github, api, "javascript:alert(1)"), None);
+        let local = "http://127.0.0.1:3201/github";
+        assert!(check_sso_url(
+            Github,
+            local,
+            "http://127.0.0.1:3201/github-web/orgs/acme/sso?x=1"
+        )
+        .is_some());
+        assert_eq!(check_sso_url(Github, local, "http://127.0.0.1:9/x"), None);
     }
 }

@@ -17,6 +17,10 @@ pub enum TokenStatus {
     Invalid,
     /// The provider could not be asked; the previous verdict is kept in `last_error`'s sense.
     Unreachable,
+    /// Valid, but GitHub refuses it for the runtime's repository until the user authorizes it
+    /// for the organisation's SAML single sign-on. Never stored: shown while the token has an
+    /// SSO link.
+    NeedsSso,
     /// No token yet.
     None,
 }
@@ -45,6 +49,7 @@ impl TokenStatus {
             TokenStatus::Expired => "expired",
             TokenStatus::Invalid => "invalid",
             TokenStatus::Unreachable => "unreachable",
+            TokenStatus::NeedsSso => "needs_sso",
             TokenStatus::None => "none",
         }
     }
@@ -56,6 +61,7 @@ impl TokenStatus {
             "expired" => TokenStatus::Expired,
             "invalid" => TokenStatus::Invalid,
             "unreachable" => TokenStatus::Unreachable,
+            "needs_sso" => TokenStatus::NeedsSso,
             _ => TokenStatus::None,
         }
     }
@@ -67,13 +73,17 @@ impl TokenStatus {
             TokenStatus::Expired => "Expired",
             TokenStatus::Invalid => "Invalid",
             TokenStatus::Unreachable => "Provider unreachable",
+            TokenStatus::NeedsSso => "Needs SSO authorization",
             TokenStatus::None => "No token",
         }
     }
 
     /// Statuses that raise a notification (unless hidden for the runtime).
     pub fn alerts(self) -> bool {
-        matches!(self, TokenStatus::Invalid | TokenStatus::Expired)
+        matches!(
+            self,
+            TokenStatus::Invalid | TokenStatus::Expired | TokenStatus::NeedsSso
+        )
     }
 
     /// The status a working token has, given its expiry and the time now.
@@ -122,6 +132,9 @@ pub struct TokenInfo {
     pub unused: bool,
     /// Other runtimes of this user that hold the same token (names).
     pub shared_with: Vec<String>,
+    /// Where GitHub lets the user authorize the token for the organisation's single sign-on,
+    /// while it refuses the token for the runtime's repository.
+    pub sso_url: Option<String>,
 }
 
 /// What became of a deleted token at its provider.

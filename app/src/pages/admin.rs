@@ -247,7 +247,7 @@ fn AccountAdmin(
                     view! {
                         <li>
                             <strong>{r.name.clone()}</strong>
-                            <span>{format!(" · {} · {}", r.provider.label(), r.api_url)}</span>
+                            <span>{format!(" · {} · {}{}", r.provider.label(), r.api_url, r.repo.as_ref().map(|x| format!(" · {x}")).unwrap_or_default())}</span>
                             <p class="hint recent-use">{used}</p>
                             <ul class="keys">
                                 {rt_keys.into_iter().map(|k| view! {
@@ -291,6 +291,9 @@ fn AccountAdmin(
                     <select id=f("rt-provider") name="provider">{provider_options(false)}</select>
                     <label for=f("rt-api")>"API URL"</label>
                     <input id=f("rt-api") name="api_url" type="text" placeholder="Empty for github.com, gitlab.com or bitbucket.org"/>
+                    <label for=f("rt-repo")>"Repository"</label>
+                    <input id=f("rt-repo") name="repo" type="text" aria-describedby=f("rt-repo-hint") placeholder="acme/gitops-runtime"/>
+                    <p class="hint" id=f("rt-repo-hint")>"Optional: the runtime's shared configuration repository (GitHub OWNER/NAME, GitLab GROUP/PROJECT, Bitbucket WORKSPACE/SLUG or PROJECT/SLUG). Users' tokens must be able to write to it."</p>
                     <div class="form-actions"><button class="primary" type="submit">"Add Runtime"</button></div>
                 </ActionForm>
             </details>

@@ -1,7 +1,7 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::{reminder_mail_setting, SetNotificationsHidden, SetReminderMail};
+use crate::api::{reminder_mail_setting, CheckToken, SetNotificationsHidden, SetReminderMail};
 use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
@@ -115,6 +115,8 @@ fn ReminderSwitch(on: bool, action: ServerAction<SetReminderMail>) -> impl IntoV
 #[derive(Clone, Copy)]
 pub struct Switch {
     action: ServerAction<SetNotificationsHidden>,
+    /// The rows' Check again (a token waiting for single sign-on authorization).
+    check: ServerAction<CheckToken>,
     /// The runtime of the latest flip and how it was before, to roll back to.
     last: StoredValue<Option<(i64, bool)>>,
     data: PageData,
@@ -124,10 +126,35 @@ impl Switch {
     pub fn new(data: PageData) -> Self {
         let switch = Switch {
             action: ServerAction::<SetNotificationsHidden>::new(),
+            check: ServerAction::<CheckToken>::new(),
             last: StoredValue::new(None),
             data,
         };
         let location = use_location();
+        Effect::watch(
+            move || switch.check.version().get(),
+            move |_, _, _| {
+                let flash = match switch.check.value().get_untracked() {
+                    Some(Ok(name)) => {
+                        data.changed.update(|v| *v += 1);
+                        Flash {
+                            error: false,
+                            text: notice::token_checked(&name),
+                            in_form: false,
+                        }
+                    }
+                    Some(Err(e)) => Flash {
+                        error: true,
+                        text: e.to_string(),
+                        in_form: false,
+                    },
+                    None => return,
+                };
+                let path = location.pathname.get_untracked();
+                data.notice.set(Some(Notice { flash, path }));
+            },
+            false,
+        );
         Effect::watch(
             move || switch.action.version().get(),
             move |_, _, _| {
@@ -195,11 +222,13 @@ impl Switch {
 /// Alerts about tokens that need attention: invalid or expired (unless hidden), and expiring soon.
 /// Borrows the rows, which the table then takes.
 fn banner(rows: &[TokenRow]) -> impl IntoView {
-    let alerting: Vec<String> = rows
-        .iter()
-        .filter(|r| r.notifies())
-        .map(|r| r.runtime.name.clone())
-        .collect();
+    let names = |sso: bool| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.notifies() && (r.status == TokenStatus::NeedsSso) == sso)
+            .map(|r| r.runtime.name.clone())
+            .collect()
+    };
+    let (alerting, sso) = (names(false), names(true));
     let expiring = rows
         .iter()
         .filter(|r| r.status == TokenStatus::Expiring)
@@ -213,6 +242,16 @@ fn banner(rows: &[TokenRow]) -> impl IntoView {
                     if alerting.len() == 1 { "" } else { "s" },
                     if alerting.len() == 1 { "has" } else { "have" },
                     alerting.join(", ")
+                )}
+            </div>
+        })}
+        {(!sso.is_empty()).then(|| view! {
+            <div class="alert error banner" role="region" aria-label="Single sign-on">
+                {format!(
+                    "GitHub refuses the token of {} for {} repository until you authorize it for your organisation's SAML single sign-on: {}.",
+                    if sso.len() == 1 { "one GitOps Runtime" } else { "several GitOps Runtimes" },
+                    if sso.len() == 1 { "its" } else { "their" },
+                    sso.join(", ")
                 )}
             </div>
         })}
@@ -315,6 +354,12 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let has_token = token.is_some();
     let pat = token.as_ref().is_some_and(|t| t.method == TokenMethod::Pat);
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
+    let repo = runtime.repo;
+    // GitHub's single sign-on link, while the row needs it.
+    let sso = token
+        .as_ref()
+        .and_then(|t| t.sso_url.clone())
+        .filter(|_| status == TokenStatus::NeedsSso);
     let (cell, error, expires, validated, used) = match token {
         Some(t) => {
             let expires = t
@@ -371,6 +416,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
             <td class="provider" data-label="Git provider">
                 <img src=runtime.provider.logo() alt="" width="18" height="18"/>
                 <span>{runtime.provider.label()}</span>
+                {repo.map(|r| view! { <p class="hint repo" title="The runtime's repository: its token must be able to write to it">{r}</p> })}
             </td>
             <td data-label="Token status">
                 <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
@@ -380,6 +426,21 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                     </span>
                 })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
+                {sso.map(|url| view! {
+                    <div class="hint sso">
+                        <a href=url target="_blank" rel="noopener noreferrer">"Authorize for SSO"</a>
+                        <span>" at GitHub, then "</span>
+                        <form method="post" action=CheckToken::url() on:submit=move |ev| {
+                            ev.prevent_default();
+                            switch.check.dispatch(CheckToken { runtime_id: id });
+                        }>
+                            <input type="hidden" name="runtime_id" value=id/>
+                            <button type="submit" class="link" aria-label=format!("Check again the token for {name}") disabled=move || switch.check.pending().get()>
+                                "Check again"
+                            </button>
+                        </form>
+                    </div>
+                })}
             </td>
             <td class="token-cell" data-label="Token">{cell}</td>
             <td data-label="Expires">{expires}</td>

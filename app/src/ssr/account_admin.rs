@@ -5,8 +5,8 @@ use super::{auth, outbound, AppState};
 use crate::error::AppError;
 use crate::model::AuditAction;
 use crate::model::{
-    AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView, TokenPolicy, TokenUseView,
-    RECENT_USE_DAYS,
+    check_repo_input, AdminAccount, MemberView, ProviderKind, Role, RuntimeKeyView, TokenPolicy,
+    TokenUseView, RECENT_USE_DAYS,
 };
 use crate::ssr::db::{on_db, Db};
 
@@ -238,6 +238,9 @@ pub struct RuntimeInput<'a> {
     pub provider: ProviderKind,
     /// `None` (or blank): the provider's public API, which self-hosted kinds do not have.
     pub api_url: Option<&'a str>,
+    /// The repository the runtime works on (`None` or blank: none named), which its tokens must
+    /// be able to write to.
+    pub repo: Option<&'a str>,
 }
 
 /// A runtime just added.
@@ -245,6 +248,7 @@ pub struct AddedRuntime {
     pub id: i64,
     pub name: String,
     pub api_url: String,
+    pub repo: Option<String>,
 }
 
 /// Checks and adds a runtime to an account; it commits with its audit event.
@@ -273,12 +277,16 @@ pub async fn add_runtime(
             })?
             .to_string(),
     };
+    let repo = match input.repo.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Some(check_repo_input(kind, r).map_err(AppError::Invalid)?),
+        None => None,
+    };
     st.outbound
         .check_url("API URL", &api_url)
         .await
         .map_err(AppError::Invalid)?;
     let mut tx = st.pool.begin().await?;
-    let id = store::create_runtime(&mut tx, account_id, name, kind, &api_url)
+    let id = store::create_runtime(&mut tx, account_id, name, kind, &api_url, repo.as_deref())
         .await
         .map_err(|e| match e {
             StoreError::Conflict(m) | StoreError::NotFound(m) => AppError::Invalid(m),
@@ -289,7 +297,10 @@ pub async fn add_runtime(
         by.user_id,
         Some(id),
         AuditAction::RuntimeAdd,
-        "",
+        &repo
+            .as_ref()
+            .map(|r| format!("repo={r}"))
+            .unwrap_or_default(),
         by.client_addr,
     )
     .await?;
@@ -298,6 +309,7 @@ pub async fn add_runtime(
         id,
         name: name.to_string(),
         api_url,
+        repo,
     })
 }
 

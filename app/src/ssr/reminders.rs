@@ -34,7 +34,8 @@ impl Reason {
         refreshable: bool,
         now: DateTime<Utc>,
     ) -> Option<Reason> {
-        match effective_status(stored, expires_at, refreshable, now) {
+        // Mail is about expiry and broken tokens; the SSO state is shown on the page.
+        match effective_status(stored, expires_at, refreshable, false, now) {
             TokenStatus::Invalid => return Some(Reason::Invalid),
             TokenStatus::Expired => return Some(Reason::Expired),
             _ => {}

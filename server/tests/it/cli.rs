@@ -43,6 +43,39 @@ async fn the_demo_will_not_seed_beside_real_users() {
     assert_eq!(users, ["real@corp.example"], "no demo user was added");
 }
 
+#[tokio::test]
+async fn runtimes_name_their_repository_by_the_admin_area_s_rule() {
+    let h = Harness::new().await;
+    h.admin(&["account", "add", "Acme"], "");
+    let add = |repo: &'static str| {
+        [
+            "runtime",
+            "add",
+            "--account",
+            "Acme",
+            "--name",
+            "prod",
+            "--provider",
+            "github",
+            "--repo",
+            repo,
+        ]
+    };
+    let err = h.admin_refused(&add("acme"), "");
+    assert!(err.contains("OWNER/NAME"), "{err}");
+    let out = h.admin(&add("acme/gitops-runtime"), "");
+    assert!(out.contains("repository acme/gitops-runtime"), "{out}");
+    let pool = h.read_only().await;
+    let repo: Option<String> = app::on_db!(&pool, |e| sqlx::query_scalar(
+        "SELECT repo FROM runtimes WHERE name = 'prod'"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
+    pool.close().await;
+    assert_eq!(repo.as_deref(), Some("acme/gitops-runtime"));
+}
+
 /// Moving up: `admin copy` from a SQLite file into a new database (PostgreSQL when the suite
 /// runs on it), ids kept so every token still decrypts there; a second copy is refused.
 /// Two worker threads: the commands are waited for in a blocking call, and seeding tokens asks

@@ -169,6 +169,7 @@ impl TestApp {
             "acme-prod",
             ProviderKind::Github,
             "http://127.0.0.1:9/github",
+            None,
         )
         .await
         .unwrap();
@@ -178,6 +179,7 @@ impl TestApp {
             "globex-edge",
             ProviderKind::Gitlab,
             "http://127.0.0.1:9/gitlab/api/v4",
+            None,
         )
         .await
         .unwrap();

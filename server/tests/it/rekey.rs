@@ -28,6 +28,7 @@ async fn after_a_rekey_the_new_key_alone_opens_every_secret() {
         .fetch_one(e)
         .await)
         .unwrap(),
+        None,
     )
     .await
     .unwrap();

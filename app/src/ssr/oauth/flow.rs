@@ -156,18 +156,21 @@ pub async fn callback(
             ))
         })?;
     let issued = Issued::from_response(&token, &app);
-    let identity = providers::validate_oauth(
+    let checked = providers::validate_for_runtime(
         &st.http,
         runtime.provider,
         &runtime.api_url,
-        &issued.access,
-        &issued.scopes,
+        runtime.repo.as_deref(),
+        providers::Presented::Oauth {
+            token: &issued.access,
+            granted: &issued.scopes,
+        },
     )
     .await
     .map_err(|e| AppError::Invalid(format!("{e} No token was stored.")))?;
     let identity = providers::Identity {
-        expires_at: issued.expires_at.or(identity.expires_at),
-        ..identity
+        expires_at: issued.expires_at.or(checked.identity.expires_at),
+        ..checked.identity
     };
     // The token, its refresh token and the audit event commit together.
     let mut tx = st.pool.begin().await?;
@@ -181,6 +184,7 @@ pub async fn callback(
             token: &issued.access,
             username: None,
             identity: &identity,
+            sso_url: checked.sso_url.as_deref(),
         },
     )
     .await?;

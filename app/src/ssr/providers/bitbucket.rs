@@ -1,9 +1,13 @@
 //! Bitbucket Cloud: `GET {api}/user` with Basic auth (Atlassian email or username + API token or
 //! app password); granted scopes in `x-oauth-scopes`, in the classic or the new vocabulary.
 //! Bitbucket Server / Data Center: `GET {api}/application-properties` with a Bearer HTTP access
-//! token answers with `X-AUSERNAME`; repository write access cannot be introspected.
+//! token answers with `X-AUSERNAME`. Write access to a runtime's repository: Cloud's
+//! `GET /user/permissions/repositories`, Server's repository search filtered by `REPO_WRITE`.
 
-use super::{parse_scope_header, status_error, transport, Identity, ProviderError};
+use super::{
+    no_write, parse_scope_header, send, status_error, success_json, transport, Auth, Identity,
+    ProviderError, RepoAccess,
+};
 use crate::ssr::crypto::Secret;
 use serde::Deserialize;
 
@@ -147,6 +151,104 @@ pub async fn validate_server(
         scopes: None,
         expires_at: None,
     })
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(default = "Vec::new")]
+    values: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct CloudPermission {
+    permission: String,
+    repository: CloudRepo,
+}
+
+#[derive(Deserialize)]
+struct CloudRepo {
+    full_name: String,
+}
+
+/// Bitbucket Cloud: `GET {api}/user/permissions/repositories?q=repository.full_name="WS/SLUG"`
+/// lists the token's account's permission there (`read`, `write` or `admin`); nothing listed
+/// means no access.
+pub async fn repository_cloud(
+    http: &reqwest::Client,
+    api: &str,
+    auth: Auth<'_>,
+    repo: &str,
+) -> Result<RepoAccess, ProviderError> {
+    let name = "Bitbucket Cloud";
+    let req = auth
+        .apply(http.get(format!("{api}/user/permissions/repositories")))
+        .query(&[("q", format!("repository.full_name=\"{repo}\""))]);
+    let page: Page<CloudPermission> = success_json(name, send(name, req).await?).await?;
+    let permission = page
+        .values
+        .into_iter()
+        .find(|p| p.repository.full_name.eq_ignore_ascii_case(repo))
+        .map(|p| p.permission);
+    match permission.as_deref() {
+        Some("write" | "admin") => Ok(RepoAccess::Write),
+        Some(_) => Err(no_write(repo, "the token's account may only read it")),
+        None => Err(no_write(
+            repo,
+            "Bitbucket Cloud lists no permission of the token's account there",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct ServerRepo {
+    slug: String,
+    name: String,
+    project: ServerProject,
+}
+
+#[derive(Deserialize)]
+struct ServerProject {
+    key: String,
+}
+
+/// Bitbucket Server / Data Center: `GET {api}/projects/{KEY}/repos/{slug}` finds the repository
+/// (404: missing or hidden from the token); `GET {api}/repos?projectkey&name&permission=REPO_WRITE`
+/// then lists it only if the token may write to it.
+pub async fn repository_server(
+    http: &reqwest::Client,
+    api: &str,
+    auth: Auth<'_>,
+    repo: &str,
+) -> Result<RepoAccess, ProviderError> {
+    let name = "Bitbucket Server";
+    let Some((key, slug)) = repo.split_once('/') else {
+        return Err(no_write(repo, "it is not written as PROJECT/SLUG"));
+    };
+    let req = auth.apply(http.get(format!("{api}/projects/{key}/repos/{slug}")));
+    let res = send(name, req).await?;
+    if res.status().as_u16() == 404 {
+        return Err(no_write(
+            repo,
+            "Bitbucket Server says it does not exist, or the token cannot see it",
+        ));
+    }
+    let found: ServerRepo = success_json(name, res).await?;
+    let req = auth.apply(http.get(format!("{api}/repos"))).query(&[
+        ("projectkey", found.project.key.as_str()),
+        ("name", found.name.as_str()),
+        ("permission", "REPO_WRITE"),
+        ("limit", "100"),
+    ]);
+    let page: Page<ServerRepo> = success_json(name, send(name, req).await?).await?;
+    let writable = page.values.iter().any(|r| {
+        r.slug.eq_ignore_ascii_case(&found.slug)
+            && r.project.key.eq_ignore_ascii_case(&found.project.key)
+    });
+    if writable {
+        Ok(RepoAccess::Write)
+    } else {
+        Err(no_write(repo, "the token's account may only read it"))
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! GitLab (cloud and self-managed): `GET {api}/personal_access_tokens/self` gives scopes, expiry
 //! and whether the token is active; `GET {api}/user` gives the username.
 
-use super::{status_error, transport, Identity, ProviderError};
+use super::{no_write, status_error, transport, Auth, Identity, ProviderError, RepoAccess};
 use crate::model::ProviderKind;
 use crate::ssr::crypto::Secret;
 use chrono::{NaiveDate, Utc};
@@ -80,6 +80,66 @@ async fn answer<T: for<'de> Deserialize<'de>>(
         return Err(status_error(name, status, reason));
     }
     super::json(name, res).await
+}
+
+#[derive(Deserialize)]
+struct Project {
+    permissions: Option<ProjectPermissions>,
+}
+
+#[derive(Deserialize)]
+struct ProjectPermissions {
+    project_access: Option<Access>,
+    group_access: Option<Access>,
+}
+
+#[derive(Deserialize)]
+struct Access {
+    access_level: u32,
+}
+
+/// GitLab's Developer role, the first that may push.
+const DEVELOPER: u32 = 30;
+
+/// `GET {api}/projects/:id` (the URL-encoded path): the higher of the project's and the group's
+/// access level in `permissions` must be Developer (30) or more. A project the token cannot see
+/// is a 404.
+pub async fn repository(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api: &str,
+    auth: Auth<'_>,
+    repo: &str,
+) -> Result<RepoAccess, ProviderError> {
+    let name = kind.label();
+    let req = auth.apply(http.get(format!("{api}/projects/{}", repo.replace('/', "%2F"))));
+    let res = super::send(name, req).await?;
+    if res.status().as_u16() == 404 {
+        return Err(no_write(
+            repo,
+            format!("{name} says it does not exist, or the token cannot see it"),
+        ));
+    }
+    let project: Project = answer(name, res).await?;
+    let level = project
+        .permissions
+        .map(|p| {
+            [p.project_access, p.group_access]
+                .into_iter()
+                .flatten()
+                .map(|a| a.access_level)
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    if level >= DEVELOPER {
+        Ok(RepoAccess::Write)
+    } else {
+        Err(no_write(
+            repo,
+            "the token's account has less than the Developer role there",
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -191,21 +251,8 @@ pub async fn validate_oauth(
             required: "the write_repository and read_api scopes in the OAuth app".into(),
         });
     }
-    let res = http
-        .get(format!("{api}/user"))
-        .bearer_auth(token.expose())
-        .send()
-        .await
-        .map_err(|e| transport(name, e))?;
-    let status = res.status();
-    if !status.is_success() {
-        return Err(status_error(
-            name,
-            status,
-            format!("HTTP {}", status.as_u16()),
-        ));
-    }
-    let user: User = super::json(name, res).await?;
+    let req = http.get(format!("{api}/user")).bearer_auth(token.expose());
+    let user: User = super::success_json(name, super::send(name, req).await?).await?;
     Ok(Identity {
         login: user.username,
         scopes: Some(granted.to_vec()),

@@ -44,6 +44,9 @@ pub enum ProviderError {
         provider: &'static str,
         reason: String,
     },
+    /// The token works, but not for writing to the runtime's repository.
+    #[error("The token cannot write to the runtime's repository {repo}: {reason}.")]
+    NoWriteAccess { repo: String, reason: String },
     /// 429, or GitHub's 403 with no requests left: the provider said nothing about the token.
     #[error(
         "{provider} could not be reached (rate limited). Nothing was changed; try again later."
@@ -82,6 +85,7 @@ impl ProviderError {
             ProviderError::Rejected { .. } => "rejected",
             ProviderError::MissingScopes { .. } => "missing_scopes",
             ProviderError::Expired(_) => "expired",
+            ProviderError::NoWriteAccess { .. } => "no_write_access",
             ProviderError::Unreachable { .. } => "unreachable",
             ProviderError::RateLimited { .. } => "rate_limited",
         }
@@ -90,10 +94,7 @@ impl ProviderError {
 
 /// Counts one check at a provider host by its result (`gitpat_provider_checks_total`): the
 /// host of the runtime's API URL, never the token or who it belongs to.
-fn counted(
-    api_url: &str,
-    result: Result<Identity, ProviderError>,
-) -> Result<Identity, ProviderError> {
+fn counted<T>(api_url: &str, result: Result<T, ProviderError>) -> Result<T, ProviderError> {
     let host = url::Url::parse(api_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -187,6 +188,133 @@ async fn validate_oauth_uncounted(
     }
 }
 
+/// A token as it is presented to the provider for a runtime.
+#[derive(Clone, Copy)]
+pub enum Presented<'a> {
+    /// Pasted, with Bitbucket's username beside it.
+    Pat {
+        token: &'a Secret,
+        username: Option<&'a str>,
+    },
+    /// Issued by OAuth, with the scopes the token response granted.
+    Oauth {
+        token: &'a Secret,
+        granted: &'a [String],
+    },
+}
+
+/// How a token authenticates a repository check: Bitbucket Cloud's pasted tokens go with the
+/// username (Basic), everything else as a Bearer token.
+#[derive(Clone, Copy)]
+pub struct Auth<'a> {
+    pub token: &'a Secret,
+    pub basic_user: Option<&'a str>,
+}
+
+impl Auth<'_> {
+    fn apply(self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.basic_user {
+            Some(user) => req.basic_auth(user, Some(self.token.expose())),
+            None => req.bearer_auth(self.token.expose()),
+        }
+    }
+}
+
+/// What the provider says of the token and the runtime's repository.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RepoAccess {
+    Write,
+    /// GitHub refuses the token there until the user authorizes it for the organisation's SAML
+    /// single sign-on, at this link.
+    NeedsSso(String),
+}
+
+/// A token checked for a runtime: whose it is, and whether it waits for SSO authorization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub identity: Identity,
+    pub sso_url: Option<String>,
+}
+
+/// Everything a runtime asks of a token: the identity check (scopes, expiry) and, when the
+/// runtime names a repository, write access to it. Adding, rotating, OAuth and re-validation
+/// all check through here.
+pub async fn validate_for_runtime(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    repo: Option<&str>,
+    presented: Presented<'_>,
+) -> Result<Checked, ProviderError> {
+    let identity = match presented {
+        Presented::Pat { token, username } => {
+            validate(http, kind, api_url, username, token).await?
+        }
+        Presented::Oauth { token, granted } => {
+            validate_oauth(http, kind, api_url, token, granted).await?
+        }
+    };
+    let sso_url = match repo {
+        Some(repo) => check_repo(http, kind, api_url, repo, presented).await?,
+        None => None,
+    };
+    Ok(Checked { identity, sso_url })
+}
+
+/// The repository half of [`validate_for_runtime`], for a token whose identity is known:
+/// refused without write access; `Some(link)` while GitHub waits for SSO authorization.
+pub async fn check_repo(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api_url: &str,
+    repo: &str,
+    presented: Presented<'_>,
+) -> Result<Option<String>, ProviderError> {
+    let auth = match presented {
+        Presented::Pat { token, username } => Auth {
+            token,
+            basic_user: username.filter(|_| kind == ProviderKind::Bitbucket),
+        },
+        Presented::Oauth { token, .. } => Auth {
+            token,
+            basic_user: None,
+        },
+    };
+    let api = api_url.trim_end_matches('/');
+    match counted(api_url, repository(http, kind, api, auth, repo).await)? {
+        RepoAccess::Write => Ok(None),
+        RepoAccess::NeedsSso(link) => Ok(Some(link)),
+    }
+}
+
+/// Asks the provider whether the token may write to `repo`.
+pub async fn repository(
+    http: &reqwest::Client,
+    kind: ProviderKind,
+    api: &str,
+    auth: Auth<'_>,
+    repo: &str,
+) -> Result<RepoAccess, ProviderError> {
+    match kind {
+        ProviderKind::Github | ProviderKind::GithubEnterprise => {
+            github::repository(http, kind, api, auth, repo).await
+        }
+        ProviderKind::Gitlab | ProviderKind::GitlabSelfManaged => {
+            gitlab::repository(http, kind, api, auth, repo).await
+        }
+        ProviderKind::Bitbucket => bitbucket::repository_cloud(http, api, auth, repo).await,
+        ProviderKind::BitbucketServer => bitbucket::repository_server(http, api, auth, repo).await,
+    }
+}
+
+/// The refusal for a repository the token cannot write to.
+pub(crate) fn no_write(repo: &str, reason: impl Into<String>) -> ProviderError {
+    ProviderError::NoWriteAccess {
+        repo: repo.to_string(),
+        reason: reason.into(),
+    }
+}
+
 /// Turns a transport failure into `Unreachable`, naming only its kind (never the URL's secrets).
 pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderError {
     let reason = if e.is_timeout() {
@@ -199,6 +327,30 @@ pub(crate) fn transport(provider: &'static str, e: reqwest::Error) -> ProviderEr
         "request failed".to_string()
     };
     ProviderError::Unreachable { provider, reason }
+}
+
+/// Sends a provider call; a transport failure is "unreachable".
+pub(crate) async fn send(
+    provider: &'static str,
+    req: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, ProviderError> {
+    req.send().await.map_err(|e| transport(provider, e))
+}
+
+/// A successful answer's JSON, or the verdict of its status (with no words of the provider's).
+pub(crate) async fn success_json<T: serde::de::DeserializeOwned>(
+    provider: &'static str,
+    res: reqwest::Response,
+) -> Result<T, ProviderError> {
+    let status = res.status();
+    if !status.is_success() {
+        return Err(status_error(
+            provider,
+            status,
+            format!("HTTP {}", status.as_u16()),
+        ));
+    }
+    json(provider, res).await
 }
 
 /// The longest provider answer read: nothing gitpat asks for comes near it.

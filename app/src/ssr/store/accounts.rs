@@ -57,18 +57,21 @@ pub async fn create_runtime(
     name: &str,
     provider: ProviderKind,
     api_url: &str,
+    repo: Option<&str>,
 ) -> Result<i64, StoreError> {
-    match on_db!(db, |e| sqlx::query_scalar(
-        "INSERT INTO runtimes (account_id, name, provider, api_url) VALUES ($1, $2, $3, $4)
+    match on_db!(db, |e| {
+        sqlx::query_scalar(
+        "INSERT INTO runtimes (account_id, name, provider, api_url, repo) VALUES ($1, $2, $3, $4, $5)
          RETURNING id",
     )
     .bind(account_id)
     .bind(name)
     .bind(provider)
     .bind(api_url)
+    .bind(repo)
     .fetch_one(e)
-    .await)
-    {
+    .await
+    }) {
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
             "the account already has a runtime named {name}"
@@ -111,6 +114,7 @@ struct RuntimeRecord {
     account_name: String,
     provider: ProviderKind,
     api_url: String,
+    repo: Option<String>,
 }
 
 impl RuntimeRecord {
@@ -122,14 +126,16 @@ impl RuntimeRecord {
             account_name: self.account_name,
             provider: self.provider,
             api_url: self.api_url,
+            repo: self.repo,
         }
     }
 }
 
 /// Every runtime of every account the user is a member of, and nothing else.
 pub async fn runtimes_for_user(pool: &Db, user_id: i64) -> sqlx::Result<Vec<RuntimeRow>> {
-    let rows: Vec<RuntimeRecord> = on_db!(pool, |e| sqlx::query_as(
-        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
+    let rows: Vec<RuntimeRecord> = on_db!(pool, |e| {
+        sqlx::query_as(
+        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url, r.repo
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
          JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
@@ -137,7 +143,8 @@ pub async fn runtimes_for_user(pool: &Db, user_id: i64) -> sqlx::Result<Vec<Runt
     )
     .bind(user_id)
     .fetch_all(e)
-    .await)?;
+    .await
+    })?;
     Ok(rows.into_iter().map(RuntimeRecord::into_row).collect())
 }
 
@@ -147,8 +154,9 @@ pub async fn runtime_for_user(
     user_id: i64,
     runtime_id: i64,
 ) -> sqlx::Result<Option<RuntimeRow>> {
-    let row: Option<RuntimeRecord> = on_db!(pool, |e| sqlx::query_as(
-        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url
+    let row: Option<RuntimeRecord> = on_db!(pool, |e| {
+        sqlx::query_as(
+        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url, r.repo
          FROM runtimes r
          JOIN accounts a ON a.id = r.account_id
          JOIN memberships m ON m.account_id = r.account_id AND m.user_id = $1
@@ -157,7 +165,8 @@ pub async fn runtime_for_user(
     .bind(user_id)
     .bind(runtime_id)
     .fetch_optional(e)
-    .await)?;
+    .await
+    })?;
     Ok(row.map(RuntimeRecord::into_row))
 }
 

@@ -59,6 +59,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("provider", Text),
             ("api_url", Text),
             ("created_at", Time),
+            ("repo", Text),
         ],
     ),
     (
@@ -86,6 +87,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_used_at", Time),
             ("token_since", Time),
             ("rotating_until", Time),
+            ("sso_url", Text),
         ],
     ),
     (
@@ -322,6 +324,7 @@ mod tests {
             "edge",
             ProviderKind::Gitlab,
             "https://x/api/v4",
+            None,
         )
         .await
         .unwrap();

@@ -55,6 +55,7 @@ mod tests {
             "prod",
             ProviderKind::Github,
             "https://api.github.com",
+            None,
         )
         .await
         .unwrap();
@@ -64,6 +65,7 @@ mod tests {
             "edge",
             ProviderKind::Gitlab,
             "https://gitlab.com/api/v4",
+            None,
         )
         .await
         .unwrap();
@@ -101,7 +103,7 @@ mod tests {
         );
         let err = create_account(&pool, "Acme").await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)));
-        let err = create_runtime(&pool, acme, "prod", ProviderKind::Gitlab, "https://x")
+        let err = create_runtime(&pool, acme, "prod", ProviderKind::Gitlab, "https://x", None)
             .await
             .unwrap_err();
         assert_eq!(

@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::ssr::crypto::{token_aad, Keyring, Secret};
 use crate::ssr::db::{on_db, Exec};
-use crate::ssr::providers::{self, Identity};
+use crate::ssr::providers::{self, Identity, Presented};
 use crate::ssr::{oauth, store, AppState};
 use chrono::Utc;
 
@@ -39,18 +39,22 @@ pub async fn add_pat(
     } else {
         None
     };
-    let identity = providers::validate(
+    let checked = providers::validate_for_runtime(
         &st.http,
         runtime.provider,
         &runtime.api_url,
-        username.as_deref(),
-        &token,
+        runtime.repo.as_deref(),
+        Presented::Pat {
+            token: &token,
+            username: username.as_deref(),
+        },
     )
     .await
     .map_err(|e| {
         tracing::info!(runtime_id = runtime.id, verdict = %e, "token refused");
         AppError::Invalid(e.to_string())
     })?;
+    let identity = checked.identity;
     policy
         .check_expiry(identity.expires_at, Utc::now())
         .map_err(AppError::Invalid)?;
@@ -66,6 +70,7 @@ pub async fn add_pat(
             token: &token,
             username: username.as_deref(),
             identity: &identity,
+            sso_url: checked.sso_url.as_deref(),
         },
     )
     .await?;
@@ -115,6 +120,8 @@ pub struct Validated<'a> {
     /// Bitbucket's username (or Atlassian account email) beside the token.
     pub username: Option<&'a str>,
     pub identity: &'a Identity,
+    /// GitHub's single sign-on link, while it refuses the token for the runtime's repository.
+    pub sso_url: Option<&'a str>,
 }
 
 /// Stores a validated token (encrypted) for a user and runtime, replacing any earlier one;
@@ -131,6 +138,7 @@ pub async fn save(
         token,
         username,
         identity,
+        sso_url,
     } = *v;
     let sealed = keys.seal(token, &token_aad(user_id, runtime_id));
     let now = Utc::now();
@@ -140,8 +148,8 @@ pub async fn save(
         sqlx::query_scalar(
         "INSERT INTO git_tokens (user_id, runtime_id, method, key_id, ciphertext, last4, fingerprint,
              username, scopes, provider_login, expires_at, status, last_validated_at, last_error,
-             created_at, updated_at, token_since)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, $15)
+             created_at, updated_at, token_since, sso_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, $15, $16)
          ON CONFLICT (user_id, runtime_id) DO UPDATE SET
              method = excluded.method, key_id = excluded.key_id, ciphertext = excluded.ciphertext,
              last4 = excluded.last4, fingerprint = excluded.fingerprint, username = excluded.username,
@@ -154,7 +162,7 @@ pub async fn save(
                                  THEN git_tokens.last_used_at END,
              token_since = CASE WHEN git_tokens.fingerprint = excluded.fingerprint
                                 THEN git_tokens.token_since ELSE excluded.token_since END,
-             rotating_until = NULL
+             rotating_until = NULL, sso_url = excluded.sso_url
          RETURNING created_at < updated_at",
     )
     .bind(user_id)
@@ -172,6 +180,7 @@ pub async fn save(
     .bind(now)
     .bind(now)
     .bind(now)
+    .bind(sso_url)
     .fetch_one(e)
     .await
     })?;

@@ -4,7 +4,7 @@
 use crate::model::{ProviderKind, TokenMethod, TokenStatus};
 use crate::ssr::crypto::{token_aad, Sealed};
 use crate::ssr::db::{on_db, Tx};
-use crate::ssr::providers::{self, Identity, ProviderError};
+use crate::ssr::providers::{self, Checked, Identity, Presented, ProviderError};
 use crate::ssr::AppState;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
@@ -16,6 +16,7 @@ struct StoredToken {
     runtime_id: i64,
     provider: ProviderKind,
     api_url: String,
+    repo: Option<String>,
     key_id: String,
     ciphertext: Vec<u8>,
     username: Option<String>,
@@ -61,7 +62,7 @@ pub async fn revalidate_due(
     let started = std::time::Instant::now();
     let tokens: Vec<StoredToken> = on_db!(&st.pool, |e| {
         sqlx::query_as(
-        "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, t.key_id, t.ciphertext, t.username,
+        "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, r.repo, t.key_id, t.ciphertext, t.username,
                 t.expires_at, t.status, t.method, t.scopes
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
          WHERE t.last_validated_at < $1",
@@ -152,18 +153,72 @@ pub async fn revalidate_due(
     Ok(report)
 }
 
+/// Checks the user's token for one runtime at its provider now, as a pass would (after they
+/// authorized it for single sign-on, say), and stores the verdict. Returns the runtime's name.
+pub async fn check_now(
+    st: &AppState,
+    user_id: i64,
+    runtime_id: i64,
+) -> Result<String, crate::error::AppError> {
+    let runtime = crate::ssr::store::runtime_for_user(&st.pool, user_id, runtime_id)
+        .await?
+        .ok_or_else(super::no_runtime)?;
+    let stored: Option<StoredToken> = on_db!(&st.pool, |e| {
+        sqlx::query_as(
+            "SELECT t.user_id, t.runtime_id, r.provider, r.api_url, r.repo, t.key_id, t.ciphertext,
+                t.username, t.expires_at, t.status, t.method, t.scopes
+         FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
+         WHERE t.user_id = $1 AND t.runtime_id = $2",
+        )
+        .bind(user_id)
+        .bind(runtime_id)
+        .fetch_optional(e)
+        .await
+    })?;
+    let t = stored.ok_or_else(|| {
+        crate::error::AppError::NotFound(format!(
+            "There is no token for {} to check.",
+            runtime.name
+        ))
+    })?;
+    // Each check asks a provider, as adding a token does.
+    crate::ssr::store::rate_limits::per_user(
+        &st.pool,
+        "add-token",
+        user_id,
+        st.user_provider_calls,
+    )
+    .await?;
+    let verdict = check_stored(st, &t).await;
+    let mut tx = st.pool.begin().await?;
+    record_verdict(
+        &mut tx,
+        &mut RevalidateReport::default(),
+        t,
+        verdict,
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(runtime.name)
+}
+
 /// Stores one re-validation verdict (unless the token was replaced since it was read).
 async fn record_verdict(
     conn: &mut Tx,
     report: &mut RevalidateReport,
     t: StoredToken,
-    verdict: Result<Identity, Failure>,
+    verdict: Result<Checked, Failure>,
     due: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     report.checked += 1;
     let now = Utc::now();
-    let (status, error, identity) = match verdict {
-        Ok(id) => (TokenStatus::from_expiry(id.expires_at, now), None, Some(id)),
+    let (status, error, checked) = match verdict {
+        Ok(c) => (
+            TokenStatus::from_expiry(c.identity.expires_at, now),
+            None,
+            Some(c),
+        ),
         Err(Failure::Provider(ProviderError::Expired(_))) => (
             TokenStatus::Expired,
             Some("The token has expired.".to_string()),
@@ -197,23 +252,25 @@ async fn record_verdict(
     } else {
         now
     };
+    let identity = checked.as_ref().map(|c| &c.identity);
+    // A verdict clears or sets the SSO link; an unreachable provider leaves it as it was.
+    let verdict_given = status != TokenStatus::Unreachable;
     on_db!(conn, |e| sqlx::query(
         "UPDATE git_tokens SET status = $1, last_error = $2, last_validated_at = $3,
              provider_login = COALESCE($4, provider_login), expires_at = COALESCE($5, expires_at),
-             scopes = CASE WHEN $6 THEN $7 ELSE scopes END
-         WHERE user_id = $8 AND runtime_id = $9 AND ciphertext = $10",
+             scopes = CASE WHEN $6 THEN $7 ELSE scopes END,
+             sso_url = CASE WHEN $8 THEN $9 ELSE sso_url END
+         WHERE user_id = $10 AND runtime_id = $11 AND ciphertext = $12",
     )
     .bind(status)
     .bind(error)
     .bind(validated_at)
-    .bind(identity.as_ref().map(|i| i.login.clone()))
-    .bind(identity.as_ref().and_then(|i| i.expires_at))
+    .bind(identity.map(|i| i.login.clone()))
+    .bind(identity.and_then(|i| i.expires_at))
     .bind(identity.is_some())
-    .bind(
-        identity
-            .as_ref()
-            .and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))),
-    )
+    .bind(identity.and_then(|i| i.scopes.as_ref().map(|s| s.join(" "))))
+    .bind(verdict_given)
+    .bind(checked.as_ref().and_then(|c| c.sso_url.clone()))
     .bind(t.user_id)
     .bind(t.runtime_id)
     .bind(&t.ciphertext)
@@ -233,7 +290,7 @@ enum Failure {
     Undecryptable,
 }
 
-async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Identity, Failure> {
+async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Checked, Failure> {
     // A passed expiry date needs no provider call.
     if let Some(e) = t.expires_at.filter(|e| *e <= Utc::now()) {
         return Err(ProviderError::Expired(Some(e)).into());
@@ -249,21 +306,43 @@ async fn check_stored(st: &AppState, t: &StoredToken) -> Result<Identity, Failur
             tracing::error!(user_id = t.user_id, runtime_id = t.runtime_id, error = %e, "stored token does not decrypt");
             Failure::Undecryptable
         })?;
-    let kind = t.provider;
-    if t.method == TokenMethod::Oauth {
-        let granted: Vec<String> = t
+    let granted: Vec<String>;
+    let presented = if t.method == TokenMethod::Oauth {
+        granted = t
             .scopes
             .as_deref()
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_string)
             .collect();
-        let id = providers::validate_oauth(&st.http, kind, &t.api_url, &token, &granted).await?;
-        // OAuth expiry comes from the token response, which the provider does not repeat.
-        return Ok(Identity {
-            expires_at: id.expires_at.or(t.expires_at),
-            ..id
-        });
-    }
-    Ok(providers::validate(&st.http, kind, &t.api_url, t.username.as_deref(), &token).await?)
+        Presented::Oauth {
+            token: &token,
+            granted: &granted,
+        }
+    } else {
+        Presented::Pat {
+            token: &token,
+            username: t.username.as_deref(),
+        }
+    };
+    let checked = providers::validate_for_runtime(
+        &st.http,
+        t.provider,
+        &t.api_url,
+        t.repo.as_deref(),
+        presented,
+    )
+    .await?;
+    // OAuth expiry comes from the token response, which the provider does not repeat.
+    let expires_at = match t.method {
+        TokenMethod::Oauth => checked.identity.expires_at.or(t.expires_at),
+        TokenMethod::Pat => checked.identity.expires_at,
+    };
+    Ok(Checked {
+        identity: Identity {
+            expires_at,
+            ..checked.identity
+        },
+        ..checked
+    })
 }

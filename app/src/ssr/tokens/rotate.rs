@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::{check_token_input, AuditAction, ProviderKind, Rotated, TokenMethod};
 use crate::ssr::crypto::Secret;
 use crate::ssr::db::on_db;
-use crate::ssr::providers::{self, gitlab, Identity};
+use crate::ssr::providers::{self, gitlab, Identity, Presented, ProviderError};
 use crate::ssr::{store, AppState};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -53,6 +53,7 @@ struct Holder {
     account_id: i64,
     provider: ProviderKind,
     api_url: String,
+    repo: Option<String>,
     username: Option<String>,
 }
 
@@ -95,7 +96,7 @@ pub async fn rotate(
         ));
     }
     let holders: Vec<Holder> = on_db!(&st.pool, |e| sqlx::query_as(
-        "SELECT t.runtime_id, r.name, r.account_id, r.provider, r.api_url, t.username
+        "SELECT t.runtime_id, r.name, r.account_id, r.provider, r.api_url, r.repo, t.username
          FROM git_tokens t JOIN runtimes r ON r.id = t.runtime_id
          WHERE t.user_id = $1 AND t.fingerprint = $2 ORDER BY r.name",
     )
@@ -105,14 +106,11 @@ pub async fn rotate(
     .await)?;
     // Each attempt asks a provider, as adding a token does.
     store::rate_limits::per_user(&st.pool, "add-token", user_id, st.user_provider_calls).await?;
-    let (token, identity, by) = match new {
+    let (token, identity, sso, by) = match new {
         Some(pasted) => {
             let token = Secret::new(check_token_input(pasted.expose()).map_err(AppError::Invalid)?);
-            (
-                token.clone(),
-                checked_everywhere(st, &holders, &token).await?,
-                None,
-            )
+            let (identity, sso) = checked_everywhere(st, &holders, &token).await?;
+            (token, identity, sso, None)
         }
         None => {
             let kind = runtime.provider;
@@ -130,12 +128,15 @@ pub async fn rotate(
                 scopes: Some(rotated.scopes),
                 expires_at: rotated.expires_at,
             };
-            (rotated.token, identity, Some(kind))
+            // The same account's token: its access to the repositories is unchanged, and
+            // GitLab has no single sign-on state.
+            let sso = vec![None; holders.len()];
+            (rotated.token, identity, sso, Some(kind))
         }
     };
     // Every holder takes the new token, or none does.
     let mut tx = st.pool.begin().await?;
-    for h in &holders {
+    for (h, sso_url) in holders.iter().zip(&sso) {
         save(
             &mut tx,
             &st.keys,
@@ -146,6 +147,7 @@ pub async fn rotate(
                 token: &token,
                 username: h.username.as_deref(),
                 identity: &identity,
+                sso_url: sso_url.as_deref(),
             },
         )
         .await?;
@@ -176,15 +178,22 @@ pub async fn rotate(
     })
 }
 
-/// Validates a pasted token once per provider the holders use, and against each holder's
-/// account policy; the first refusal names its runtime.
+/// Validates a pasted token once per provider the holders use, against each holder's account
+/// policy and for each holder's repository; the first refusal names its runtime. Returns the
+/// identity and, per holder, GitHub's SSO link where it waits for one.
 async fn checked_everywhere(
     st: &AppState,
     holders: &[Holder],
     token: &Secret,
-) -> Result<Identity, AppError> {
+) -> Result<(Identity, Vec<Option<String>>), AppError> {
     let mut asked: Vec<(ProviderKind, String, Identity)> = Vec::new();
+    let mut sso = Vec::with_capacity(holders.len());
     for h in holders {
+        let refused = |e: ProviderError| AppError::Invalid(format!("{}: {e}", h.name));
+        let presented = Presented::Pat {
+            token,
+            username: h.username.as_deref(),
+        };
         let known = asked
             .iter()
             .find(|(k, url, _)| *k == h.provider && *url == h.api_url)
@@ -200,7 +209,7 @@ async fn checked_everywhere(
                     token,
                 )
                 .await
-                .map_err(|e| AppError::Invalid(format!("{}: {e}", h.name)))?;
+                .map_err(refused)?;
                 asked.push((h.provider, h.api_url.clone(), i.clone()));
                 i
             }
@@ -209,12 +218,19 @@ async fn checked_everywhere(
             .await?
             .check_expiry(identity.expires_at, Utc::now())
             .map_err(|e| AppError::Invalid(format!("{}: {e}", h.name)))?;
+        sso.push(match &h.repo {
+            Some(repo) => providers::check_repo(&st.http, h.provider, &h.api_url, repo, presented)
+                .await
+                .map_err(refused)?,
+            None => None,
+        });
     }
-    asked
+    let identity = asked
         .into_iter()
         .next()
         .map(|(_, _, i)| i)
-        .ok_or_else(no_runtime)
+        .ok_or_else(no_runtime)?;
+    Ok((identity, sso))
 }
 
 /// Claims the token's row, then asks GitLab for the new token. A rotation already under way is

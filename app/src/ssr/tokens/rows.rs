@@ -19,6 +19,7 @@ struct RowRecord {
     account_name: String,
     provider: ProviderKind,
     api_url: String,
+    repo: Option<String>,
     method: Option<TokenMethod>,
     last4: Option<String>,
     fingerprint: Option<String>,
@@ -31,6 +32,7 @@ struct RowRecord {
     last_error: Option<String>,
     last_used_at: Option<DateTime<Utc>>,
     token_since: Option<DateTime<Utc>>,
+    sso_url: Option<String>,
     refreshable: bool,
     hidden: bool,
     oauth_available: bool,
@@ -39,16 +41,21 @@ struct RowRecord {
 }
 
 /// The status to show now: a stored verdict ages (a valid token passes its expiry date). A
-/// token that is refreshed automatically is not "expiring": it is renewed before it expires.
+/// token that is refreshed automatically is not "expiring": it is renewed before it expires. A
+/// working token that GitHub refuses for the runtime's repository until it is authorized for
+/// single sign-on (`needs_sso`) needs that before anything else.
 pub fn effective_status(
     stored: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
     refreshable: bool,
+    needs_sso: bool,
     now: DateTime<Utc>,
 ) -> TokenStatus {
     match stored {
         TokenStatus::Valid | TokenStatus::Expiring => {
             match TokenStatus::from_expiry(expires_at, now) {
+                TokenStatus::Expired => TokenStatus::Expired,
+                _ if needs_sso => TokenStatus::NeedsSso,
                 TokenStatus::Expiring if refreshable => TokenStatus::Valid,
                 s => s,
             }
@@ -62,10 +69,10 @@ pub fn effective_status(
 pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
     let recs: Vec<RowRecord> = on_db!(pool, |e| {
         sqlx::query_as(
-        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url,
+        "SELECT r.id, r.name, r.account_id, a.name AS account_name, r.provider, r.api_url, r.repo,
                 t.method, t.last4, t.fingerprint, t.username, t.scopes, t.provider_login,
                 t.expires_at, t.status, t.last_validated_at, t.last_error, t.last_used_at, t.token_since,
-                (t.refresh_ciphertext IS NOT NULL) AS refreshable,
+                t.sso_url, (t.refresh_ciphertext IS NOT NULL) AS refreshable,
                 COALESCE(n.hidden, FALSE) AS hidden, (o.id IS NOT NULL) AS oauth_available,
                 a.max_token_days, a.oauth_only
          FROM runtimes r
@@ -114,11 +121,14 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
                         .and_then(|fp| by_fingerprint.get(&fp))
                         .map(|names| names.iter().filter(|n| **n != r.name).cloned().collect())
                         .unwrap_or_default(),
+                    sso_url: r.sso_url,
                 }),
                 _ => None,
             };
             let status = match (&token, r.status) {
-                (Some(t), Some(s)) => effective_status(s, t.expires_at, r.refreshable, now),
+                (Some(t), Some(s)) => {
+                    effective_status(s, t.expires_at, r.refreshable, t.sso_url.is_some(), now)
+                }
                 _ => TokenStatus::None,
             };
             TokenRow {
@@ -129,6 +139,7 @@ pub async fn rows_for_user(pool: &Db, user_id: i64) -> Result<Vec<TokenRow>, App
                     account_name: r.account_name,
                     provider: r.provider,
                     api_url: r.api_url,
+                    repo: r.repo,
                 },
                 status,
                 token,
@@ -154,25 +165,38 @@ mod tests {
         let past = Some(now - Duration::hours(1));
         let soon = Some(now + Duration::days(2));
         assert_eq!(
-            effective_status(TokenStatus::Valid, past, false, now),
+            effective_status(TokenStatus::Valid, past, false, false, now),
             TokenStatus::Expired
         );
         assert_eq!(
-            effective_status(TokenStatus::Valid, soon, false, now),
+            effective_status(TokenStatus::Valid, soon, false, false, now),
             TokenStatus::Expiring
         );
         assert_eq!(
-            effective_status(TokenStatus::Valid, soon, true, now),
+            effective_status(TokenStatus::Valid, soon, true, false, now),
             TokenStatus::Valid,
             "refreshed automatically"
         );
         assert_eq!(
-            effective_status(TokenStatus::Invalid, soon, false, now),
+            effective_status(TokenStatus::Invalid, soon, false, false, now),
             TokenStatus::Invalid
         );
         assert_eq!(
-            effective_status(TokenStatus::Unreachable, None, false, now),
+            effective_status(TokenStatus::Unreachable, None, false, false, now),
             TokenStatus::Unreachable
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Valid, soon, true, true, now),
+            TokenStatus::NeedsSso
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Valid, past, false, true, now),
+            TokenStatus::Expired,
+            "an expired token needs a new one, not SSO"
+        );
+        assert_eq!(
+            effective_status(TokenStatus::Invalid, None, false, true, now),
+            TokenStatus::Invalid
         );
     }
 }

@@ -223,3 +223,47 @@ async fn a_flow_started_on_one_node_finishes_on_another() {
         [(env.seed.acme_rt, "oauth".to_string())]
     );
 }
+
+#[tokio::test]
+async fn an_oauth_token_is_checked_against_the_runtime_s_repository() {
+    let env = setup("repo read:org", None).await;
+    let repo = |level: &str, saml_sso: bool| provider_emulator::FakeRepo {
+        path: "acme/config".into(),
+        access: [("octo".to_string(), level.to_string())].into(),
+        saml_sso,
+        fail_status: None,
+    };
+    app::on_db!(&env.app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET repo = 'acme/config' WHERE id = $1"
+    )
+    .bind(env.seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+
+    // Read access only: refused, naming the repository, nothing stored.
+    env.emu.register_repo(repo("read", false));
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    let page = callback(&env, &env.dana, &decide(&url, "authorize").await).await;
+    assert!(
+        page.contains("cannot write to the runtime&#x27;s repository acme/config")
+            || page.contains("cannot write to the runtime's repository acme/config"),
+        "{page}"
+    );
+    assert!(stored(&env).await.is_empty());
+
+    // Behind SAML single sign-on: kept, waiting for authorization.
+    env.emu.register_repo(repo("write", true));
+    let url = start(&env, &env.dana, env.seed.acme_rt).await;
+    callback(&env, &env.dana, &decide(&url, "authorize").await).await;
+    let rows = tokens::rows_for_user(&env.app.state.pool, env.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == env.seed.acme_rt)
+        .unwrap();
+    assert_eq!(row.status, app::model::TokenStatus::NeedsSso);
+    assert!(row.token.as_ref().unwrap().sso_url.is_some());
+}

@@ -4,6 +4,7 @@
 mod changes;
 mod listing;
 mod policy;
+mod repository;
 mod rotate;
 mod storage;
 

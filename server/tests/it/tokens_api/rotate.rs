@@ -21,6 +21,7 @@ async fn shared_gitlab(f: &Fixture) -> i64 {
         "globex-second",
         ProviderKind::Gitlab,
         &api,
+        None,
     )
     .await
     .unwrap();
@@ -184,4 +185,65 @@ async fn elsewhere_a_new_token_replaces_the_old_one_where_it_was_used() {
     // Nothing to rotate where there is no token.
     let (status, _) = rotate(&f, f.seed.globex_rt, Some(GL)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_new_token_must_write_to_the_repository_of_every_runtime_it_goes_to() {
+    let f = setup().await;
+    // GOOD and GOOD2 belong to octo; a token of another account replaces nothing.
+    f.emu.register(provider_emulator::FakeToken {
+        login: "mallory".into(),
+        ..fake("ghp_otherAccount77777777777777777777777", &["repo"])
+    });
+    f.emu.register_repo(provider_emulator::FakeRepo {
+        path: "acme/config".into(),
+        access: [("octo".to_string(), "write".to_string())].into(),
+        saml_sso: true,
+        fail_status: None,
+    });
+    app::on_db!(&f.app.state.pool, |e| sqlx::query(
+        "UPDATE runtimes SET repo = 'acme/config' WHERE id = $1"
+    )
+    .bind(f.seed.acme_rt)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    f.emu.register(provider_emulator::FakeToken {
+        sso_authorized: true,
+        ..fake(GOOD, &["repo"])
+    });
+    assert_eq!(
+        add_as(&f, &f.dana, f.seed.acme_rt, GOOD).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = rotate(
+        &f,
+        f.seed.acme_rt,
+        Some("ghp_otherAccount77777777777777777777777"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("acme-prod:") && body.contains("acme/config"),
+        "{body}"
+    );
+    assert_eq!(
+        last4_of(&f.app, f.seed.dana, f.seed.acme_rt)
+            .await
+            .as_deref(),
+        Some("1111")
+    );
+    // GOOD2 is octo's too, not yet authorized for the organisation's SSO: it goes in, waiting.
+    let (status, body) = rotate(&f, f.seed.acme_rt, Some(GOOD2)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = tokens::rows_for_user(&f.app.state.pool, f.seed.dana)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.runtime.id == f.seed.acme_rt)
+        .unwrap();
+    assert_eq!(row.status, app::model::TokenStatus::NeedsSso);
+    assert_eq!(row.token.as_ref().unwrap().last4, "2222");
 }
