@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/:id/add") view={Lazy::<pages::drawers::AddTokenRoute>::new()} ssr=SsrMode::Async/>
                             <Route path=path!("/:id/delete") view={Lazy::<pages::drawers::DeleteTokenRoute>::new()} ssr=SsrMode::Async/>
                             <Route path=path!("/:id/rotate") view={Lazy::<pages::drawers::RotateTokenRoute>::new()} ssr=SsrMode::Async/>
+                            <Route path=path!("/:id/sso") view={Lazy::<pages::drawers::SsoRoute>::new()} ssr=SsrMode::Async/>
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>

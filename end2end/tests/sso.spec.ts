@@ -47,14 +47,21 @@ async function removeRuntime(page: Page, name: string, js = true) {
   await expect(page.getByRole('status')).toContainText(`Runtime ${name} removed`);
 }
 
-/** Follows the row's link to GitHub's SSO page (a new tab) and authorizes the token there. */
+/** Opens the row's Authorize for SSO drawer, follows its link to GitHub's SSO page (a new tab),
+ * authorizes the token there, and checks again from the drawer. */
 async function authorizeAtGitHub(page: Page, runtime: string) {
   const row = new TokensPage(page).row(runtime);
-  const [github] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: 'Authorize for SSO' }).click()]);
+  await row.getByRole('link', { name: `Authorize for SSO: ${runtime}` }).click();
+  const drawer = page.getByRole('dialog', { name: 'Authorize for SSO' });
+  await expect(drawer).toContainText('until you authorize it for your organization');
+  const [github] = await Promise.all([page.waitForEvent('popup'), drawer.getByRole('link', { name: 'Authorize the token at GitHub' }).click()]);
   await expect(github.getByRole('heading', { name: 'Authorize your token for sso-org' })).toBeVisible();
   await github.getByRole('button', { name: 'Authorize' }).click();
   await expect(github.getByRole('heading', { name: 'Token authorized' })).toBeVisible();
   await github.close();
+  await drawer.getByRole('button', { name: 'Check again' }).click();
+  await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
+  await expect(page.getByRole('status')).toHaveText(`Token for ${runtime} checked: Valid.`);
 }
 
 test('a token needs write access to the runtime repository, and SSO authorization where GitHub asks for it', async ({ page, request }) => {
@@ -83,10 +90,9 @@ test('a token needs write access to the runtime repository, and SSO authorizatio
   await expect(page.getByRole('button', { name: /^Notifications: [1-9]/ })).toBeVisible();
 
   await authorizeAtGitHub(page, name);
-  await row.getByRole('button', { name: `Check again the token for ${name}` }).click();
-  await expect(page.getByRole('status')).toHaveText(`Token for ${name} checked: its status is up to date.`);
+  await expect(page.getByRole('dialog', { name: 'Authorize for SSO' })).toBeHidden();
   await expect(row).toContainText('Valid');
-  await expect(row.getByRole('link', { name: 'Authorize for SSO' })).toHaveCount(0);
+  await expect(row.getByRole('link', { name: `Authorize for SSO: ${name}` })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Single sign-on' })).toHaveCount(0);
 
   await removeRuntime(page, name);
@@ -112,9 +118,6 @@ test.describe('without JavaScript', () => {
     await expect(row).toContainText('Needs SSO authorization');
 
     await authorizeAtGitHub(page, name);
-    await row.getByRole('button', { name: `Check again the token for ${name}` }).click();
-    await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
-    await expect(page.getByRole('status')).toHaveText(`Token for ${name} checked: its status is up to date.`);
     await expect(new TokensPage(page).row(name)).toContainText('Valid');
 
     await removeRuntime(page, name, false);

@@ -1,7 +1,7 @@
 //! Server functions of the Git Personal Access Tokens page.
 
 use crate::error::AppError;
-use crate::model::{ActivityItem, Deleted, Flash, ReminderMail, Rotated, TokenRow};
+use crate::model::{ActivityItem, Deleted, Flash, ReminderMail, Rotated, TokenRow, TokenStatus};
 use leptos::prelude::*;
 
 /// The caller's runtimes with their token state (never the token).
@@ -89,9 +89,9 @@ pub async fn rotate_token(runtime_id: i64, token: Option<String>) -> Result<Rota
 }
 
 /// Checks the caller's token for a runtime at its provider now (after authorizing it for
-/// single sign-on, say); the row shows the verdict.
+/// single sign-on, say): the runtime's name and the status its row shows now.
 #[server(endpoint = "check_token")]
-pub async fn check_token(runtime_id: i64) -> Result<String, AppError> {
+pub async fn check_token(runtime_id: i64) -> Result<(String, TokenStatus), AppError> {
     use crate::ssr::{auth, request, state, tokens};
     let result = async {
         let user = auth::require_user().await?;
@@ -100,7 +100,7 @@ pub async fn check_token(runtime_id: i64) -> Result<String, AppError> {
     .await;
     request::finish(
         result,
-        |name| crate::model::notice::token_checked(name),
+        crate::model::notice::token_checked,
         "/git-personal-access-tokens",
     )
     .await

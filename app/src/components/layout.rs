@@ -5,7 +5,8 @@
 //! settles, and resources created in different orders on server and browser do not hydrate).
 
 use crate::api::{
-    get_me, list_tokens, recent_activity, take_flash, AddToken, DeleteToken, RotateToken,
+    get_me, list_tokens, recent_activity, take_flash, AddToken, CheckToken, DeleteToken,
+    RotateToken,
 };
 use crate::components::drawer::LIST;
 use crate::components::menu::MenuButton;
@@ -50,6 +51,7 @@ pub struct PageData {
     add: StoredValue<Option<ServerAction<AddToken>>>,
     delete: StoredValue<Option<ServerAction<DeleteToken>>>,
     rotate: StoredValue<Option<ServerAction<RotateToken>>>,
+    check: StoredValue<Option<ServerAction<CheckToken>>>,
     /// The layout's owner, where the drawers' calls are made (weak: it owns this).
     owner: StoredValue<WeakOwner>,
     /// Set on the first navigation in the browser: the server's notice was for the first page.
@@ -94,6 +96,11 @@ impl PageData {
     /// The Rotate token call, made like [`PageData::add`].
     pub fn rotate(&self) -> ServerAction<RotateToken> {
         self.action(self.rotate, "rotate", notice::token_rotated)
+    }
+
+    /// The SSO drawer's Check again call, made like [`PageData::add`].
+    pub fn check(&self) -> ServerAction<CheckToken> {
+        self.action(self.check, "sso", notice::token_checked)
     }
 
     fn action<S>(
@@ -176,6 +183,7 @@ pub fn Layout() -> impl IntoView {
         add: StoredValue::new(None),
         delete: StoredValue::new(None),
         rotate: StoredValue::new(None),
+        check: StoredValue::new(None),
         owner: StoredValue::new(Owner::current().expect("a reactive owner").downgrade()),
     };
     provide_context(data);
@@ -339,12 +347,12 @@ fn NotificationsBell() -> impl IntoView {
                 } else {
                     Either::Right(rows.into_iter()
                         .map(|r| {
-                            // A token waiting for single sign-on needs the row's link, not a new token.
-                            let href = if r.status == TokenStatus::NeedsSso {
-                                "/git-personal-access-tokens".to_string()
-                            } else {
-                                format!("/git-personal-access-tokens/{}/add", r.runtime.id)
-                            };
+                            // A token waiting for single sign-on needs authorizing, not replacing.
+                            let href = format!(
+                                "/git-personal-access-tokens/{}/{}",
+                                r.runtime.id,
+                                if r.status == TokenStatus::NeedsSso { "sso" } else { "add" }
+                            );
                             view! {
                                 <li role="none">
                                     <a role="menuitem" href=href>

@@ -54,8 +54,8 @@ pub mod notice {
             "Notifications shown.".into()
         }
     }
-    pub fn token_checked(runtime: &str) -> String {
-        format!("Token for {runtime} checked: its status is up to date.")
+    pub fn token_checked((runtime, status): &(String, crate::model::TokenStatus)) -> String {
+        format!("Token for {runtime} checked: {}.", status.label())
     }
     pub fn reminder_mail(on: bool) -> String {
         if on {

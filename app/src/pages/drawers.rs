@@ -8,7 +8,7 @@ use crate::components::drawer::{Drawer, LIST};
 use crate::components::form_error;
 use crate::components::layout::use_page_data;
 use crate::model::{
-    revoke_page_url, token_page_url, token_steps, ProviderKind, TokenMethod, TokenRow,
+    revoke_page_url, token_page_url, token_steps, ProviderKind, TokenMethod, TokenRow, TokenStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -26,6 +26,11 @@ crate::components::lazy_page! {
 crate::components::lazy_page! {
     /// The Rotate token drawer as a lazy route.
     RotateTokenRoute => RotateTokenDrawer
+}
+
+crate::components::lazy_page! {
+    /// The Authorize for SSO drawer as a lazy route.
+    SsoRoute => SsoDrawer
 }
 
 /// The runtime id named in the URL.
@@ -317,6 +322,63 @@ pub fn RotateTokenDrawer() -> impl IntoView {
                                 </ActionForm>
                             }.into_any()
                         }
+                    }
+                })}
+            </Transition>
+        </Drawer>
+    }
+}
+
+/// A token GitHub refuses for the runtime's repository until it is authorized for the
+/// organisation's SAML single sign-on: GitHub's link, then Check again.
+#[component]
+pub fn SsoDrawer() -> impl IntoView {
+    let row = use_row();
+    let check = use_page_data().check();
+    check.clear();
+    let opener = opener("sso");
+    let error = form_error(check);
+    let pending = check.pending();
+    view! {
+        <Drawer title="Authorize for SSO" opener>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || row().map(|r| match r {
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e}</p>
+                        <a class="button" href=LIST>"Close"</a>
+                    }.into_any(),
+                    Ok(row) => {
+                        let rt = row.runtime.clone();
+                        let Some((token, link)) = row.token.clone()
+                            .filter(|_| row.status == TokenStatus::NeedsSso)
+                            .and_then(|t| t.sso_url.clone().map(|l| (t, l)))
+                        else {
+                            return view! {
+                                <p>{format!("The token for {} does not wait for single sign-on authorization.", rt.name)}</p>
+                                <a class="button" href=LIST>"Close"</a>
+                            }.into_any();
+                        };
+                        let repo = rt.repo.clone().unwrap_or_default();
+                        view! {
+                            <p>{format!("{} refuses this token (••••{}) for {repo}, the repository of {}, until you authorize it for your organization's SAML single sign-on.", rt.provider.label(), token.last4, rt.name)}</p>
+                            <ol>
+                                <li>
+                                    <a href=link target="_blank" rel="noopener noreferrer">{format!("Authorize the token at {}", rt.provider.label())}</a>
+                                    <span>" (it opens in a new tab)."</span>
+                                </li>
+                                <li>"Come back here and check again."</li>
+                            </ol>
+                            <ActionForm action=check>
+                                <FormError error/>
+                                <input type="hidden" name="runtime_id" value=rt.id/>
+                                <div class="form-actions">
+                                    <a class="button" href=LIST>"Cancel"</a>
+                                    <button class="primary" type="submit" disabled=move || pending.get()>
+                                        {move || if pending.get() { "Checking…" } else { "Check again" }}
+                                    </button>
+                                </div>
+                            </ActionForm>
+                        }.into_any()
                     }
                 })}
             </Transition>

@@ -1,16 +1,16 @@
 //! The Git Personal Access Tokens page: one row per runtime the user can reach, its token
 //! state, and the actions; the Add Token and Delete Token drawers open over it (child routes).
 
-use crate::api::{reminder_mail_setting, CheckToken, SetNotificationsHidden, SetReminderMail};
+use crate::api::{reminder_mail_setting, SetNotificationsHidden, SetReminderMail};
 use crate::components::drawer::row_button_id;
 use crate::components::layout::{use_page_data, Notice, PageData};
 use crate::components::menu::MenuButton;
-use crate::components::on_success;
 use crate::components::sync_html::RenderOnce;
 use crate::model::{
     notice, when, ActivityItem, Flash, TokenMethod, TokenRow, TokenStatus, UNUSED_FLAG_DAYS,
 };
 use leptos::either::Either;
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -31,23 +31,10 @@ pub fn TokensPage() -> impl IntoView {
     };
     let switch = expect_context::<Switch>();
     let (alerts, table, activity) = (RenderOnce::new(), RenderOnce::new(), RenderOnce::new());
-    // Only this page shows the reminder switch: its resource lives here, read in one place.
-    let set_mail = ServerAction::<SetReminderMail>::new();
-    let mail = Resource::new(
-        move || set_mail.version().get(),
-        |_| reminder_mail_setting(),
-    );
-    on_success(set_mail, move |on: &bool| {
-        data.notice.set(Some(Notice {
-            flash: Flash {
-                error: false,
-                text: notice::reminder_mail(*on),
-                in_form: false,
-            },
-            path: crate::components::drawer::LIST.into(),
-        }));
-        data.events.update(|v| *v += 1);
-    });
+    // Only this page shows the reminder switch: its resource lives here, read in one place, and
+    // read again after each change made here.
+    let mail_changes = RwSignal::new(0usize);
+    let mail = Resource::new(move || mail_changes.get(), |_| reminder_mail_setting());
 
     view! {
         <Title text="Git Personal Access Tokens"/>
@@ -67,7 +54,7 @@ pub fn TokensPage() -> impl IntoView {
                             // In this boundary, not one of its own: a boundary is much code in
                             // the first load's WASM.
                             {move || mail.read().as_ref().and_then(|m| m.as_ref().ok().copied()).filter(|m| m.available).map(|m| {
-                                view! { <ReminderSwitch on=m.on action=set_mail/> }
+                                view! { <ReminderSwitch on=m.on changes=mail_changes/> }
                             })}
                             // The banner follows the switches flipped here; the table renders
                             // again only when the rows come back from the server.
@@ -91,17 +78,35 @@ pub fn TokensPage() -> impl IntoView {
 }
 
 /// Expiry reminders by e-mail, on or off for the user. A plain form on the server function:
-/// without JavaScript it posts and comes back with a notice; with it, the call is made in place
-/// (not an `ActionForm`, whose form decoding would weigh on the page's first load).
+/// without JavaScript it posts and comes back with a notice; with it, the call is made in place,
+/// its code fetched on the first use (see [`call_set_reminder_mail`]).
 #[component]
-fn ReminderSwitch(on: bool, action: ServerAction<SetReminderMail>) -> impl IntoView {
+fn ReminderSwitch(on: bool, changes: RwSignal<usize>) -> impl IntoView {
+    let data = use_page_data();
+    let pending = RwSignal::new(false);
     view! {
         <form class="reminder-mail" method="post" action=SetReminderMail::url() on:submit=move |ev| {
             ev.prevent_default();
-            action.dispatch(SetReminderMail { enabled: !on });
+            pending.set(true);
+            leptos::task::spawn_local(async move {
+                let result = call_set_reminder_mail(!on).await;
+                pending.set(false);
+                if result.is_ok() {
+                    changes.update(|v| *v += 1);
+                    data.events.update(|v| *v += 1);
+                }
+                let (error, text) = match result {
+                    Ok(on) => (false, notice::reminder_mail(on)),
+                    Err(e) => (true, e.to_string()),
+                };
+                data.notice.set(Some(Notice {
+                    flash: Flash { error, text, in_form: false },
+                    path: crate::components::drawer::LIST.into(),
+                }));
+            });
         }>
             <input type="hidden" name="enabled" value=(!on).to_string()/>
-            <button type="submit" role="switch" aria-checked=on.to_string() class="switch-item" disabled=move || action.pending().get()>
+            <button type="submit" role="switch" aria-checked=on.to_string() class="switch-item" disabled=move || pending.get()>
                 <span>"Email reminders"</span>
                 <span class="switch" aria-hidden="true"></span>
             </button>
@@ -110,91 +115,37 @@ fn ReminderSwitch(on: bool, action: ServerAction<SetReminderMail>) -> impl IntoV
     }
 }
 
+/// The reminder switch's server call. Lazy: its code (the call and its answer's decoding) is a
+/// WASM chunk of its own, fetched on the first flip instead of with the page.
+#[lazy]
+async fn call_set_reminder_mail(enabled: bool) -> Result<bool, crate::error::AppError> {
+    crate::api::set_reminder_mail(enabled).await
+}
+
+/// A row's Hide notifications call, lazy like [`call_set_reminder_mail`].
+#[lazy]
+async fn call_set_notifications_hidden(
+    runtime_id: i64,
+    hidden: bool,
+) -> Result<bool, crate::error::AppError> {
+    crate::api::set_notifications_hidden(runtime_id, hidden).await
+}
+
 /// The Hide notifications switches of the rows: flipped at once in the browser (the bell and
 /// the banner follow), confirmed by the server, rolled back with a visible error if refused.
 #[derive(Clone, Copy)]
 pub struct Switch {
-    action: ServerAction<SetNotificationsHidden>,
-    /// The rows' Check again (a token waiting for single sign-on authorization).
-    check: ServerAction<CheckToken>,
-    /// The runtime of the latest flip and how it was before, to roll back to.
-    last: StoredValue<Option<(i64, bool)>>,
     data: PageData,
+    /// Where a flip's notice is shown: the page it was made on.
+    pathname: Memo<String>,
 }
 
 impl Switch {
     pub fn new(data: PageData) -> Self {
-        let switch = Switch {
-            action: ServerAction::<SetNotificationsHidden>::new(),
-            check: ServerAction::<CheckToken>::new(),
-            last: StoredValue::new(None),
+        Switch {
             data,
-        };
-        let location = use_location();
-        Effect::watch(
-            move || switch.check.version().get(),
-            move |_, _, _| {
-                let flash = match switch.check.value().get_untracked() {
-                    Some(Ok(name)) => {
-                        data.changed.update(|v| *v += 1);
-                        Flash {
-                            error: false,
-                            text: notice::token_checked(&name),
-                            in_form: false,
-                        }
-                    }
-                    Some(Err(e)) => Flash {
-                        error: true,
-                        text: e.to_string(),
-                        in_form: false,
-                    },
-                    None => return,
-                };
-                let path = location.pathname.get_untracked();
-                data.notice.set(Some(Notice { flash, path }));
-            },
-            false,
-        );
-        Effect::watch(
-            move || switch.action.version().get(),
-            move |_, _, _| {
-                let (flash, path) = match switch.action.value().get_untracked() {
-                    Some(Ok(hidden)) => {
-                        data.events.update(|v| *v += 1);
-                        (
-                            Flash {
-                                error: false,
-                                text: notice::notifications(hidden),
-                                in_form: false,
-                            },
-                            location.pathname.get_untracked(),
-                        )
-                    }
-                    Some(Err(e)) => {
-                        // Back to how it was, unless the switch was flipped again since.
-                        if let Some((id, before)) = switch.last.get_value() {
-                            data.hidden.update(|m| {
-                                if m.get(&id) == Some(&!before) {
-                                    m.insert(id, before);
-                                }
-                            });
-                        }
-                        (
-                            Flash {
-                                error: true,
-                                text: e.to_string(),
-                                in_form: false,
-                            },
-                            location.pathname.get_untracked(),
-                        )
-                    }
-                    None => return,
-                };
-                data.notice.set(Some(Notice { flash, path }));
-            },
-            false,
-        );
-        switch
+            pathname: use_location().pathname,
+        }
     }
 
     /// Whether the row's notifications are hidden, as shown now.
@@ -208,13 +159,36 @@ impl Switch {
     }
 
     fn flip(self, id: i64, hidden: bool) {
-        self.data.hidden.update(|m| {
+        let data = self.data;
+        data.hidden.update(|m| {
             m.insert(id, hidden);
         });
-        self.last.set_value(Some((id, !hidden)));
-        self.action.dispatch(SetNotificationsHidden {
-            runtime_id: id,
-            hidden,
+        let path = self.pathname.get_untracked();
+        leptos::task::spawn_local(async move {
+            let flash = match call_set_notifications_hidden(id, hidden).await {
+                Ok(hidden) => {
+                    data.events.update(|v| *v += 1);
+                    Flash {
+                        error: false,
+                        text: notice::notifications(hidden),
+                        in_form: false,
+                    }
+                }
+                Err(e) => {
+                    // Back to how it was, unless the switch was flipped again since.
+                    data.hidden.update(|m| {
+                        if m.get(&id) == Some(&hidden) {
+                            m.insert(id, !hidden);
+                        }
+                    });
+                    Flash {
+                        error: true,
+                        text: e.to_string(),
+                        in_form: false,
+                    }
+                }
+            };
+            data.notice.set(Some(Notice { flash, path }));
         });
     }
 }
@@ -355,11 +329,7 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let pat = token.as_ref().is_some_and(|t| t.method == TokenMethod::Pat);
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
     let repo = runtime.repo;
-    // GitHub's single sign-on link, while the row needs it.
-    let sso = token
-        .as_ref()
-        .and_then(|t| t.sso_url.clone())
-        .filter(|_| status == TokenStatus::NeedsSso);
+    let needs_sso = status == TokenStatus::NeedsSso;
     let (cell, error, expires, validated, used) = match token {
         Some(t) => {
             let expires = t
@@ -426,20 +396,10 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                     </span>
                 })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
-                {sso.map(|url| view! {
-                    <div class="hint sso">
-                        <a href=url target="_blank" rel="noopener noreferrer">"Authorize for SSO"</a>
-                        <span>" at GitHub, then "</span>
-                        <form method="post" action=CheckToken::url() on:submit=move |ev| {
-                            ev.prevent_default();
-                            switch.check.dispatch(CheckToken { runtime_id: id });
-                        }>
-                            <input type="hidden" name="runtime_id" value=id/>
-                            <button type="submit" class="link" aria-label=format!("Check again the token for {name}") disabled=move || switch.check.pending().get()>
-                                "Check again"
-                            </button>
-                        </form>
-                    </div>
+                {needs_sso.then(|| view! {
+                    <p class="hint sso">
+                        <a id=row_button_id("sso", id) href=format!("/git-personal-access-tokens/{id}/sso") aria-label=format!("Authorize for SSO: {name}")>"Authorize for SSO"</a>
+                    </p>
                 })}
             </td>
             <td class="token-cell" data-label="Token">{cell}</td>

@@ -154,12 +154,13 @@ pub async fn revalidate_due(
 }
 
 /// Checks the user's token for one runtime at its provider now, as a pass would (after they
-/// authorized it for single sign-on, say), and stores the verdict. Returns the runtime's name.
+/// authorized it for single sign-on, say), and stores the verdict. Returns the runtime's name
+/// and the status the row shows now.
 pub async fn check_now(
     st: &AppState,
     user_id: i64,
     runtime_id: i64,
-) -> Result<String, crate::error::AppError> {
+) -> Result<(String, TokenStatus), crate::error::AppError> {
     let runtime = crate::ssr::store::runtime_for_user(&st.pool, user_id, runtime_id)
         .await?
         .ok_or_else(super::no_runtime)?;
@@ -200,7 +201,12 @@ pub async fn check_now(
     )
     .await?;
     tx.commit().await?;
-    Ok(runtime.name)
+    let status = super::rows_for_user(&st.pool, user_id)
+        .await?
+        .into_iter()
+        .find(|r| r.runtime.id == runtime_id)
+        .map_or(TokenStatus::None, |r| r.status);
+    Ok((runtime.name, status))
 }
 
 /// Stores one re-validation verdict (unless the token was replaced since it was read).

@@ -141,6 +141,20 @@ async fn github_sso_keeps_the_token_with_its_link_until_it_is_authorized() {
     );
     let page = token_page(&f.app, &f.dana).await;
     assert!(page.contains("Needs SSO authorization") && page.contains("Authorize for SSO"));
+    // Its drawer (its own URL: it works without JavaScript) holds GitHub's link and Check again.
+    let drawer = body_text(
+        f.app
+            .send(get(
+                &format!("/git-personal-access-tokens/{rt}/sso"),
+                Some(&f.dana),
+            ))
+            .await,
+    )
+    .await;
+    assert!(
+        drawer.contains(&format!("href=\"{link}\"")) && drawer.contains("Check again"),
+        "{drawer}"
+    );
 
     // Re-validation keeps it waiting: not invalid, the link still there.
     let report = tokens::revalidate_due(&f.app.state, Utc::now() + Duration::seconds(1), 4)
@@ -184,6 +198,8 @@ async fn github_sso_keeps_the_token_with_its_link_until_it_is_authorized() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let (name, shown): (String, TokenStatus) = serde_json::from_str(&body).unwrap();
+    assert_eq!((name.as_str(), shown), ("acme-prod", TokenStatus::Valid));
     let r = row(&f, rt).await;
     assert_eq!(r.status, TokenStatus::Valid);
     assert!(!r.notifies());
