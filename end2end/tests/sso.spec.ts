@@ -95,6 +95,18 @@ test('a token needs write access to the runtime repository, and SSO authorizatio
   await expect(row.getByRole('link', { name: `Authorize for SSO: ${name}` })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Single sign-on' })).toHaveCount(0);
 
+  // The admin points the runtime at another repository: saved, and shown in the Admin area.
+  await page.goto('/admin');
+  await hydrated(page);
+  const section = page.getByRole('region', { name: 'Acme Platform' });
+  await section.getByText(`Repository of ${name}…`).click();
+  const field = section.locator(`details:has(summary:text-is("Repository of ${name}…"))`).getByLabel('Repository', { exact: true });
+  await expect(field).toHaveValue(repo);
+  await field.fill('acme-oss/read-only-config');
+  await section.getByRole('button', { name: `Save the repository of ${name}` }).click();
+  await expect(page.getByRole('status')).toHaveText(`Repository of ${name} saved. Its tokens are checked against it in the next re-validation.`);
+  await expect(section).toContainText('acme-oss/read-only-config');
+
   await removeRuntime(page, name);
 });
 

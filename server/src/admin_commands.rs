@@ -87,6 +87,31 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                 "runtime {name} removed from {account}, with its tokens and API keys"
             ))
         }
+        AdminCommand::Runtime(RuntimeCommand::Repo {
+            account,
+            name,
+            repo,
+        }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            let runtime_id = store::runtime_id_by_name(pool, account_id, &name).await?;
+            account_admin::set_runtime_repo(
+                st,
+                account_id,
+                runtime_id,
+                repo.as_deref(),
+                Actor::OPERATOR,
+            )
+            .await
+            .with_context(|| format!("the repository of {name} was not changed"))?;
+            Ok(
+                match repo.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                    Some(r) => {
+                        format!("runtime {name} works on {r}; its tokens are re-checked next")
+                    }
+                    None => format!("runtime {name} names no repository"),
+                },
+            )
+        }
         AdminCommand::Account(AccountCommand::Add { name }) => {
             let id = store::create_account(pool, &name).await?;
             Ok(format!("account {name} added (id {id})"))

@@ -191,6 +191,16 @@ pub enum RuntimeCommand {
         #[arg(long)]
         repo: Option<String>,
     },
+    /// Name the repository a runtime works on (without --repo: name none); its users' tokens
+    /// are checked against it in the next re-validation.
+    Repo {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = parse_name)]
+        name: String,
+        #[arg(long)]
+        repo: Option<String>,
+    },
     /// Remove a runtime, with its tokens, API keys and notification settings.
     Remove {
         #[arg(long)]

@@ -176,6 +176,24 @@ pub async fn add_runtime(
     request::finish(result, |n| crate::model::notice::runtime_added(n), ADMIN).await
 }
 
+/// Names (or clears) the repository a runtime works on.
+#[server(endpoint = "admin/set_runtime_repo")]
+pub async fn set_runtime_repo(
+    account_id: i64,
+    runtime_id: i64,
+    repo: Option<String>,
+) -> Result<String, AppError> {
+    use crate::ssr::{account_admin, request, store::Actor};
+    let result = async {
+        let (user, st) = account_admin::require_admin(account_id).await?;
+        let addr = request::client_addr().await;
+        let by = Actor::user(user.id, addr.as_deref());
+        account_admin::set_runtime_repo(&st, account_id, runtime_id, repo.as_deref(), by).await
+    }
+    .await;
+    request::finish(result, |n| crate::model::notice::runtime_repo_set(n), ADMIN).await
+}
+
 /// Adds a user to an account (or changes their role). The answer is the same whether or not
 /// the email has a gitpat account, so the form tells no one who is registered: a user who
 /// exists is added, and nothing happens for one who does not.

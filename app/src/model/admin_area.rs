@@ -145,6 +145,9 @@ pub enum AuditAction {
     #[serde(rename = "admin.policy.set")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "admin.policy.set"))]
     PolicySet,
+    #[serde(rename = "admin.runtime.repo")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "admin.runtime.repo"))]
+    RuntimeRepoSet,
     #[serde(rename = "user.disable")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "user.disable"))]
     UserDisable,
@@ -178,6 +181,7 @@ impl AuditAction {
             AuditAction::MemberRemove => "admin.member.remove",
             AuditAction::RuntimeRemove => "admin.runtime.remove",
             AuditAction::PolicySet => "admin.policy.set",
+            AuditAction::RuntimeRepoSet => "admin.runtime.repo",
             AuditAction::UserDisable => "user.disable",
             AuditAction::UserEnable => "user.enable",
         }
@@ -203,6 +207,7 @@ impl AuditAction {
             AuditAction::MemberSet => "Member added or role changed",
             AuditAction::RuntimeAdd => "Runtime added",
             AuditAction::PolicySet => "Token policy set",
+            AuditAction::RuntimeRepoSet => "Runtime repository changed",
             AuditAction::RuntimeKeyCreate => "Runtime API key created",
             AuditAction::RuntimeKeyRevoke => "Runtime API key revoked",
             AuditAction::MemberRemove => "Member removed",

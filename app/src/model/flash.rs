@@ -82,6 +82,9 @@ pub mod notice {
     pub fn member_removed(email: &str) -> String {
         format!("{email} removed from the account, with their tokens for its runtimes.")
     }
+    pub fn runtime_repo_set(name: &str) -> String {
+        format!("Repository of {name} saved. Its tokens are checked against it in the next re-validation.")
+    }
     pub fn runtime_removed(name: &str) -> String {
         format!("Runtime {name} removed, with its tokens and API keys.")
     }

@@ -3,11 +3,11 @@
 
 use crate::api::{
     admin_overview, AddMember, AddRuntime, CreateRuntimeKey, RemoveMember, RemoveOauthApp,
-    RemoveRuntime, RevokeRuntimeKey, SaveOauthApp, SetPolicy,
+    RemoveRuntime, RevokeRuntimeKey, SaveOauthApp, SetPolicy, SetRuntimeRepo,
 };
 use crate::components::layout::use_page_data;
 use crate::components::{form_error, on_success};
-use crate::model::{notice, AdminAccount, ProviderKind};
+use crate::model::{notice, repo_form, AdminAccount, ProviderKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -29,9 +29,10 @@ pub fn AdminPage() -> impl IntoView {
         revoke: ServerAction::<RevokeRuntimeKey>::new(),
         create: ServerAction::<CreateRuntimeKey>::new(),
     };
-    let removals = Removals {
+    let row_actions = RowActions {
         member: ServerAction::<RemoveMember>::new(),
         runtime: ServerAction::<RemoveRuntime>::new(),
+        repo: ServerAction::<SetRuntimeRepo>::new(),
     };
     let data = use_page_data();
     // Read again after every change made here (and elsewhere in this browser).
@@ -49,10 +50,13 @@ pub fn AdminPage() -> impl IntoView {
     on_success(add_member, move |e| {
         data.done(notice::member_added(e), ADMIN)
     });
-    on_success(removals.member, move |e| {
+    on_success(row_actions.member, move |e| {
         data.done(notice::member_removed(e), ADMIN)
     });
-    on_success(removals.runtime, move |n| {
+    on_success(row_actions.repo, move |n| {
+        data.done(notice::runtime_repo_set(n), ADMIN)
+    });
+    on_success(row_actions.runtime, move |n| {
         data.done(notice::runtime_removed(n), ADMIN)
     });
     on_success(keys.revoke, move |p| {
@@ -69,8 +73,9 @@ pub fn AdminPage() -> impl IntoView {
         Signal::derive(form_error(add_member)),
         Signal::derive(form_error(policy)),
         Signal::derive(form_error(keys.revoke)),
-        Signal::derive(form_error(removals.member)),
-        Signal::derive(form_error(removals.runtime)),
+        Signal::derive(form_error(row_actions.member)),
+        Signal::derive(form_error(row_actions.runtime)),
+        Signal::derive(form_error(row_actions.repo)),
     ];
     let error = move || errors.iter().find_map(|e| e.get());
     view! {
@@ -86,7 +91,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || overview.get().map(|r| match r {
                     Ok(accounts) => accounts
                         .into_iter()
-                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member policy keys removals/> })
+                        .map(|a| view! { <AccountAdmin account=a save remove add_runtime add_member policy keys row_actions/> })
                         .collect_view()
                         .into_any(),
                     Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -96,11 +101,12 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
-/// Removing a member or a runtime, shared by every row.
+/// Removing a member or a runtime, and naming a runtime's repository, shared by every row.
 #[derive(Clone, Copy)]
-struct Removals {
+struct RowActions {
     member: ServerAction<RemoveMember>,
     runtime: ServerAction<RemoveRuntime>,
+    repo: ServerAction<SetRuntimeRepo>,
 }
 
 /// The key actions, shared by every runtime's row.
@@ -160,7 +166,7 @@ fn AccountAdmin(
     add_member: ServerAction<AddMember>,
     policy: ServerAction<SetPolicy>,
     keys: Keys,
-    removals: Removals,
+    row_actions: RowActions,
 ) -> impl IntoView {
     let id = account.id;
     let f = move |name: &str| format!("{name}-{id}");
@@ -244,6 +250,9 @@ fn AccountAdmin(
                 {account.runtimes.clone().into_iter().map(|r| {
                     let rt_keys: Vec<_> = account.keys.iter().filter(|k| k.runtime_id == r.id).cloned().collect();
                     let used = recent_use_text(&account.recent_use, r.id);
+                    // The repository form's parts, made before its ActionForm takes what it shows.
+                    let (repo_input, repo_value) = (f(&format!("repo-{}", r.id)), r.repo.clone().unwrap_or_default());
+                    let save_repo = format!("Save the repository of {}", r.name);
                     view! {
                         <li>
                             <strong>{r.name.clone()}</strong>
@@ -269,10 +278,21 @@ fn AccountAdmin(
                                 }).collect_view()}
                             </ul>
                             <CreateKey runtime_id=r.id runtime_name=r.name.clone() create=keys.create/>
+                            <details class="repo-edit">
+                                <summary>{format!("Repository of {}…", r.name)}</summary>
+                                <ActionForm action=row_actions.repo>
+                                    <input type="hidden" name="account_id" value=id/>
+                                    <input type="hidden" name="runtime_id" value=r.id/>
+                                    <label for=repo_input.clone()>"Repository"</label>
+                                    <input id=repo_input name="repo" type="text" value=repo_value placeholder=repo_form(r.provider)/>
+                                    <p class="hint">"Users' tokens must be able to write to it; empty: none. The tokens are checked against it in the next re-validation."</p>
+                                    <div class="form-actions"><button class="primary small" type="submit" aria-label=save_repo>"Save repository"</button></div>
+                                </ActionForm>
+                            </details>
                             <details class="remove">
                                 <summary>{format!("Remove {}…", r.name)}</summary>
                                 <p>{format!("Removing {} deletes its users' tokens for it and its API keys; the runtime can no longer read any credential.", r.name)}</p>
-                                <ActionForm action=removals.runtime>
+                                <ActionForm action=row_actions.runtime>
                                     <input type="hidden" name="runtime_id" value=r.id/>
                                     <button class="small danger" type="submit" aria-label=format!("Remove runtime {}", r.name)>"Remove runtime"</button>
                                 </ActionForm>
@@ -305,7 +325,7 @@ fn AccountAdmin(
                     // parser and no longer match what hydration walks (docs/spa.md).
                     <li>
                         <span>{format!("{} · ", m.display_name)}</span><span class="mono">{m.email.clone()}</span><span>{format!(" · {}", m.role.as_str())}</span>
-                        <ActionForm action=removals.member>
+                        <ActionForm action=row_actions.member>
                             <input type="hidden" name="account_id" value=id/>
                             <input type="hidden" name="email" value=m.email.clone()/>
                             <button class="small danger" type="submit" aria-label=format!("Remove {} from the account", m.email)>"Remove"</button>

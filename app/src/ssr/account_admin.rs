@@ -313,6 +313,60 @@ pub async fn add_runtime(
     })
 }
 
+/// Names (or, with `None` or blank, stops naming) the repository a runtime of the account works
+/// on. Its users' tokens are due for re-validation at once, so the next pass checks them
+/// against the new repository. Commits with its audit event; returns the runtime's name.
+pub async fn set_runtime_repo(
+    st: &AppState,
+    account_id: i64,
+    runtime_id: i64,
+    repo: Option<&str>,
+    by: Actor<'_>,
+) -> Result<String, AppError> {
+    let found: Option<(String, ProviderKind)> = on_db!(&st.pool, |e| sqlx::query_as(
+        "SELECT name, provider FROM runtimes WHERE id = $1 AND account_id = $2"
+    )
+    .bind(runtime_id)
+    .bind(account_id)
+    .fetch_optional(e)
+    .await)?;
+    let (name, kind) =
+        found.ok_or_else(|| AppError::NotFound("No such runtime in this account.".into()))?;
+    let repo = match repo.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Some(check_repo_input(kind, r).map_err(AppError::Invalid)?),
+        None => None,
+    };
+    let mut tx = st.pool.begin().await?;
+    on_db!(&mut tx, |e| sqlx::query(
+        "UPDATE runtimes SET repo = $1 WHERE id = $2"
+    )
+    .bind(&repo)
+    .bind(runtime_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    // Checked against the old repository (or none): due now.
+    on_db!(&mut tx, |e| sqlx::query(
+        "UPDATE git_tokens SET last_validated_at = $1 WHERE runtime_id = $2"
+    )
+    .bind(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+    .bind(runtime_id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    store::audit(
+        &mut tx,
+        by.user_id,
+        Some(runtime_id),
+        AuditAction::RuntimeRepoSet,
+        &format!("repo={}", repo.as_deref().unwrap_or("none")),
+        by.client_addr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
 /// Refuses unless the user is an admin of the account.
 pub async fn require_account_admin(
     pool: &Db,

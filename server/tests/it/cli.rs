@@ -74,6 +74,38 @@ async fn runtimes_name_their_repository_by_the_admin_area_s_rule() {
     .unwrap();
     pool.close().await;
     assert_eq!(repo.as_deref(), Some("acme/gitops-runtime"));
+
+    let set = |repo: &'static str| {
+        [
+            "runtime",
+            "repo",
+            "--account",
+            "Acme",
+            "--name",
+            "prod",
+            "--repo",
+            repo,
+        ]
+    };
+    let err = h.admin_refused(&set("a/b/c"), "");
+    assert!(err.contains("OWNER/NAME"), "{err}");
+    let out = h.admin(&set("acme/platform-config"), "");
+    assert!(out.contains("works on acme/platform-config"), "{out}");
+    let out = h.admin(
+        &["runtime", "repo", "--account", "Acme", "--name", "prod"],
+        "",
+    );
+    assert!(out.contains("names no repository"), "{out}");
+    let pool = h.read_only().await;
+    let (repo, audit): (Option<String>, i64) = app::on_db!(&pool, |e| sqlx::query_as(
+        "SELECT (SELECT repo FROM runtimes WHERE name = 'prod'),
+                (SELECT COUNT(*) FROM audit_events WHERE action = 'admin.runtime.repo')"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
+    pool.close().await;
+    assert_eq!((repo, audit), (None, 2));
 }
 
 /// Moving up: `admin copy` from a SQLite file into a new database (PostgreSQL when the suite

@@ -443,3 +443,52 @@ async fn admins_name_the_repository_in_the_provider_s_form() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_repository_named_later_is_checked_in_the_next_pass() {
+    let f = Fixture::with_tokens(vec![as_login(READER, "reader", &["repo"])]).await;
+    f.emu
+        .register_repo(repo("acme/config", &[("reader", "read")], false));
+    let rt = f.seed.acme_rt;
+    // No repository yet: any working token goes in.
+    let (status, body) = add(&f.app, &f.dana, rt, READER).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let f = &f;
+    let set = |who: &str, repo: &str| {
+        let pairs = [
+            ("account_id", f.seed.acme.to_string()),
+            ("runtime_id", rt.to_string()),
+            ("repo", repo.to_string()),
+        ];
+        let who = who.to_string();
+        async move {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            status_and_body(&f.app, call_fn("admin/set_runtime_repo", &refs, Some(&who))).await
+        }
+    };
+    let (status, body) = set(&f.olu, "acme/config").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only Acme's admins: {body}");
+    let (status, body) = set(&f.dana, "acme").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("OWNER/NAME"), "{body}");
+    assert_eq!(
+        row(f, rt).await.runtime.repo,
+        None,
+        "a refusal changes nothing"
+    );
+
+    let (status, body) = set(&f.dana, "acme/config").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        row(f, rt).await.runtime.repo.as_deref(),
+        Some("acme/config")
+    );
+    // Due at once, even for a pass that only takes tokens checked over an hour ago.
+    let report = tokens::revalidate_due(&f.app.state, Utc::now() - Duration::hours(1), 4)
+        .await
+        .unwrap();
+    assert_eq!(report.invalid, 1, "{report:?}");
+    let r = row(f, rt).await;
+    assert_eq!(r.status, TokenStatus::Invalid);
+    assert!(r.token.unwrap().last_error.unwrap().contains("acme/config"));
+}
