@@ -222,7 +222,7 @@ fn banner(rows: &[TokenRow]) -> impl IntoView {
         {(!sso.is_empty()).then(|| view! {
             <div class="alert error banner" role="region" aria-label="Single sign-on">
                 {format!(
-                    "GitHub refuses the token of {} for {} repository until you authorize it for your organisation's SAML single sign-on: {}.",
+                    "GitHub refuses the token of {} for {} repository until you authorize it for your organization's SAML single sign-on: {}.",
                     if sso.len() == 1 { "one GitOps Runtime" } else { "several GitOps Runtimes" },
                     if sso.len() == 1 { "its" } else { "their" },
                     sso.join(", ")
@@ -386,7 +386,12 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
             <td class="provider" data-label="Git provider">
                 <img src=runtime.provider.logo() alt="" width="18" height="18"/>
                 <span>{runtime.provider.label()}</span>
-                {repo.map(|r| view! { <p class="hint repo" title="The runtime's repository: its token must be able to write to it">{r}</p> })}
+                {repo.map(|r| view! {
+                    // A line may break after each slash, not inside a name.
+                    <p class="hint repo" title="The runtime's repository: its token must be able to write to it">
+                        {r.split_inclusive('/').map(|part| view! { <span>{part.to_string()}</span><wbr/> }).collect_view()}
+                    </p>
+                })}
             </td>
             <td data-label="Token status">
                 <span class=format!("status status-{}", status.as_str())>{status.label()}</span>
