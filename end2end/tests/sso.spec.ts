@@ -47,18 +47,19 @@ async function removeRuntime(page: Page, name: string, js = true) {
   await expect(page.getByRole('status')).toContainText(`Runtime ${name} removed`);
 }
 
-/** Opens the row's Authorize for SSO drawer, follows its link to GitHub's SSO page (a new tab),
- * authorizes the token there, and checks again from the drawer. */
+/** Follows the row's Authorize for SSO link to GitHub's SSO page (a new tab), authorizes the
+ * token there, then opens the row's Check again drawer and checks. */
 async function authorizeAtGitHub(page: Page, runtime: string) {
   const row = new TokensPage(page).row(runtime);
-  await row.getByRole('link', { name: `Authorize for SSO: ${runtime}` }).click();
-  const drawer = page.getByRole('dialog', { name: 'Authorize for SSO' });
-  await expect(drawer).toContainText('until you authorize it for your organization');
-  const [github] = await Promise.all([page.waitForEvent('popup'), drawer.getByRole('link', { name: 'Authorize the token at GitHub' }).click()]);
+  const [github] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: `Authorize for SSO at GitHub: ${runtime}` }).click()]);
   await expect(github.getByRole('heading', { name: 'Authorize your token for sso-org' })).toBeVisible();
   await github.getByRole('button', { name: 'Authorize' }).click();
   await expect(github.getByRole('heading', { name: 'Token authorized' })).toBeVisible();
   await github.close();
+  await row.getByRole('link', { name: `Check again: ${runtime}` }).click();
+  const drawer = page.getByRole('dialog', { name: 'Authorize for SSO' });
+  await expect(drawer).toContainText('until you authorize it for your organization');
+  await expect(drawer.getByRole('link', { name: 'Authorize the token at GitHub' })).toBeVisible();
   await drawer.getByRole('button', { name: 'Check again' }).click();
   await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
   await expect(page.getByRole('status')).toHaveText(`Token for ${runtime} checked: Valid.`);
@@ -92,7 +93,7 @@ test('a token needs write access to the runtime repository, and SSO authorizatio
   await authorizeAtGitHub(page, name);
   await expect(page.getByRole('dialog', { name: 'Authorize for SSO' })).toBeHidden();
   await expect(row).toContainText('Valid');
-  await expect(row.getByRole('link', { name: `Authorize for SSO: ${name}` })).toHaveCount(0);
+  await expect(row.getByRole('link', { name: `Authorize for SSO at GitHub: ${name}` })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Single sign-on' })).toHaveCount(0);
 
   // The admin points the runtime at another repository: saved, and shown in the Admin area.

@@ -329,7 +329,11 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
     let pat = token.as_ref().is_some_and(|t| t.method == TokenMethod::Pat);
     // The token's cells, moved out of it rather than cloned (fifty rows a page view).
     let repo = runtime.repo;
-    let needs_sso = status == TokenStatus::NeedsSso;
+    // GitHub's single sign-on link, while the row waits for it.
+    let sso = token
+        .as_ref()
+        .and_then(|t| t.sso_url.clone())
+        .filter(|_| status == TokenStatus::NeedsSso);
     let (cell, error, expires, validated, used) = match token {
         Some(t) => {
             let expires = t
@@ -401,9 +405,11 @@ fn RuntimeRowView(row: TokenRow, switch: Switch) -> impl IntoView {
                     </span>
                 })}
                 {error.map(|e| view! { <p class="hint row-error">{e}</p> })}
-                {needs_sso.then(|| view! {
+                {sso.map(|url| view! {
                     <p class="hint sso">
-                        <a id=row_button_id("sso", id) href=format!("/git-personal-access-tokens/{id}/sso") aria-label=format!("Authorize for SSO: {name}")>"Authorize for SSO"</a>
+                        <a href=url target="_blank" rel="noopener noreferrer" aria-label=format!("Authorize for SSO at {}: {name}", runtime.provider.label())>"Authorize for SSO"</a>
+                        <span>" · "</span>
+                        <a id=row_button_id("sso", id) href=format!("/git-personal-access-tokens/{id}/sso") aria-label=format!("Check again: {name}")>"Check again"</a>
                     </p>
                 })}
             </td>

@@ -140,7 +140,10 @@ async fn github_sso_keeps_the_token_with_its_link_until_it_is_authorized() {
         "{link}"
     );
     let page = token_page(&f.app, &f.dana).await;
-    assert!(page.contains("Needs SSO authorization") && page.contains("Authorize for SSO"));
+    assert!(
+        page.contains("Needs SSO authorization") && page.contains(&format!("href=\"{link}\"")),
+        "the row links to GitHub's page"
+    );
     // Its drawer (its own URL: it works without JavaScript) holds GitHub's link and Check again.
     let drawer = body_text(
         f.app
