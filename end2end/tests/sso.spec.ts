@@ -86,6 +86,7 @@ test('a token needs write access to the runtime repository, and SSO authorizatio
   await drawer.dialog().getByLabel('Personal Access Token').fill(token);
   await drawer.dialog().getByRole('button', { name: 'Add Token' }).click();
   await expect(drawer.dialog()).toBeHidden();
+  await expect(page.getByRole('status')).toHaveText(`Token added to ${name}. GitHub asks you to authorize it for single sign-on: Authorize for SSO on its row.`);
   await expect(row).toContainText('Needs SSO authorization');
   await expect(page.getByRole('region', { name: 'Single sign-on' })).toContainText(name);
   await expect(page.getByRole('button', { name: /^Notifications: [1-9]/ })).toBeVisible();
@@ -127,6 +128,7 @@ test.describe('without JavaScript', () => {
     await dialog.getByLabel('Personal Access Token').fill(token);
     await dialog.getByRole('button', { name: 'Add Token' }).click();
     await expect(page).toHaveURL(/\/git-personal-access-tokens$/);
+    await expect(page.getByRole('status')).toContainText('GitHub asks you to authorize it for single sign-on');
     const row = new TokensPage(page).row(name);
     await expect(row).toContainText('Needs SSO authorization');
 

@@ -13,13 +13,14 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 }
 
 /// Validates a personal access token at the runtime's provider and stores it for the caller
-/// (replacing the previous one only once the new one has passed).
+/// (replacing the previous one only once the new one has passed): the runtime's name and the
+/// status its row shows now.
 #[server(endpoint = "add_token")]
 pub async fn add_token(
     runtime_id: i64,
     token: String,
     username: Option<String>,
-) -> Result<String, AppError> {
+) -> Result<(String, TokenStatus), AppError> {
     use crate::ssr::crypto::Secret;
     use crate::ssr::{auth, request, state, tokens};
     let token = Secret::new(token);
@@ -31,13 +32,13 @@ pub async fn add_token(
             token,
             username,
         };
-        let rt = tokens::add_pat(&st, user.id, req, request::client_addr().await).await?;
-        Ok(rt.name)
+        let (rt, status) = tokens::add_pat(&st, user.id, req, request::client_addr().await).await?;
+        Ok((rt.name, status))
     }
     .await;
     request::finish(
         result,
-        |name| crate::model::notice::token_added(name),
+        crate::model::notice::token_added,
         "/git-personal-access-tokens",
     )
     .await

@@ -85,7 +85,7 @@ impl PageData {
     /// The Add Token call. Made the first time a drawer asks, so that its code is in the drawer's
     /// WASM chunk, not in the token page's first load.
     pub fn add(&self) -> ServerAction<AddToken> {
-        self.action(self.add, "add", |runtime| notice::token_added(runtime))
+        self.action(self.add, "add", notice::token_added)
     }
 
     /// The Delete Token call, made like [`PageData::add`].

@@ -15,8 +15,11 @@ pub struct Flash {
 /// The notices a successful change leaves, written once for both paths: the server keeps them
 /// for the next page of a plain form post, the browser shows them after a scripted call.
 pub mod notice {
-    pub fn token_added(runtime: &str) -> String {
-        format!("Token added to {runtime}.")
+    pub fn token_added((runtime, status): &(String, crate::model::TokenStatus)) -> String {
+        match status {
+            crate::model::TokenStatus::NeedsSso => format!("Token added to {runtime}. GitHub asks you to authorize it for single sign-on: Authorize for SSO on its row."),
+            _ => format!("Token added to {runtime}."),
+        }
     }
     pub fn token_deleted(d: &crate::model::Deleted) -> String {
         use crate::model::AtProvider;

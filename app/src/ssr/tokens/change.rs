@@ -15,13 +15,14 @@ use crate::ssr::{oauth, store, AppState};
 use chrono::Utc;
 
 /// Validates the token at the runtime's provider and, only if it passes, stores it (replacing
-/// any previous one in a single statement). Returns the runtime it was stored for.
+/// any previous one in a single statement). Returns the runtime it was stored for and the status
+/// its row shows now.
 pub async fn add_pat(
     st: &AppState,
     user_id: i64,
     req: NewToken,
     client_addr: Option<String>,
-) -> Result<RuntimeRow, AppError> {
+) -> Result<(RuntimeRow, TokenStatus), AppError> {
     let runtime = store::runtime_for_user(&st.pool, user_id, req.runtime_id)
         .await?
         .ok_or_else(no_runtime)?;
@@ -89,7 +90,11 @@ pub async fn add_pat(
     .await?;
     tx.commit().await?;
     tracing::info!(user_id, runtime_id = runtime.id, "token stored");
-    Ok(runtime)
+    let status = match checked.sso_url {
+        Some(_) => TokenStatus::NeedsSso,
+        None => TokenStatus::from_expiry(identity.expires_at, Utc::now()),
+    };
+    Ok((runtime, status))
 }
 
 /// The account's token policy, for a pasted token on a runtime of that account and provider;

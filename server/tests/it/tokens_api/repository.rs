@@ -128,6 +128,12 @@ async fn github_sso_keeps_the_token_with_its_link_until_it_is_authorized() {
     let rt = f.seed.acme_rt;
     let (status, body) = add(&f.app, &f.dana, rt, GOOD).await;
     assert_eq!(status, StatusCode::OK, "kept, not refused: {body}");
+    let (name, shown): (String, TokenStatus) = serde_json::from_str(&body).unwrap();
+    assert_eq!((name.as_str(), shown), ("acme-prod", TokenStatus::NeedsSso));
+    assert_eq!(
+        app::model::notice::token_added(&(name, shown)),
+        "Token added to acme-prod. GitHub asks you to authorize it for single sign-on: Authorize for SSO on its row."
+    );
     let r = row(&f, rt).await;
     assert_eq!(r.status, TokenStatus::NeedsSso);
     assert!(r.notifies(), "the bell counts it");
