@@ -2,8 +2,8 @@
 //! memberships, runtimes, OAuth apps and runtime API keys directly, as an operator.
 
 use crate::cli::{
-    AccountCommand, AdminCommand, KeyCommand, MemberCommand, OauthAppCommand, RuntimeCommand,
-    UserCommand,
+    AccountCommand, AdminCommand, KeyCommand, MemberCommand, OauthAppCommand, PolicyCommand,
+    RuntimeCommand, UserCommand,
 };
 use anyhow::{bail, Context};
 use app::model::AuditAction;
@@ -111,6 +111,31 @@ pub async fn run(st: &AppState, cmd: AdminCommand, stdin: impl BufRead) -> anyho
                     None => format!("runtime {name} names no repository"),
                 },
             )
+        }
+        AdminCommand::Policy(PolicyCommand::Set {
+            account,
+            max_token_days,
+            oauth_only,
+        }) => {
+            let account_id = store::account_id_by_name(pool, &account).await?;
+            // The Admin area's rule, word for word.
+            let policy = app::model::TokenPolicy::parse(
+                max_token_days.as_deref().unwrap_or_default(),
+                oauth_only,
+            )
+            .map_err(anyhow::Error::msg)?;
+            account_admin::set_policy(pool, account_id, policy, Actor::OPERATOR).await?;
+            let days = policy
+                .max_token_days
+                .map_or("no limit on token lifetime".to_string(), |d| {
+                    format!("pasted tokens expire within {d} days")
+                });
+            let oauth = if policy.oauth_only {
+                "OAuth only where an OAuth app is set up"
+            } else {
+                "pasted tokens allowed"
+            };
+            Ok(format!("token policy of {account}: {days}; {oauth}"))
         }
         AdminCommand::Account(AccountCommand::Add { name }) => {
             let id = store::create_account(pool, &name).await?;

@@ -51,6 +51,9 @@ pub enum AdminCommand {
     Runtime(RuntimeCommand),
     #[command(subcommand, name = "oauth-app")]
     OauthApp(OauthAppCommand),
+    /// An account's token policy, as in the Admin area.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Bulk users, runtimes and tokens for load tests and benchmarks; the users' password is
     /// read from standard input.
     Seed {
@@ -85,6 +88,20 @@ pub enum AdminCommand {
         /// The new database, e.g. postgres://gitpat@db.internal/gitpat
         #[arg(long)]
         to: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Set the policy (what is not given is off): pasted tokens must expire within
+    /// --max-token-days; --oauth-only refuses them where the account has an OAuth app.
+    Set {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        max_token_days: Option<String>,
+        #[arg(long)]
+        oauth_only: bool,
     },
 }
 

@@ -108,6 +108,40 @@ async fn runtimes_name_their_repository_by_the_admin_area_s_rule() {
     assert_eq!((repo, audit), (None, 2));
 }
 
+#[tokio::test]
+async fn operators_set_the_token_policy_by_the_admin_area_s_rule() {
+    let h = Harness::new().await;
+    h.admin(&["account", "add", "Acme"], "");
+    let set = ["policy", "set", "--account", "Acme"];
+    let err = h.admin_refused(&[&set[..], &["--max-token-days", "0"]].concat(), "");
+    assert!(err.contains("from 1 to"), "{err}");
+    let out = h.admin(
+        &[&set[..], &["--max-token-days", "30", "--oauth-only"]].concat(),
+        "",
+    );
+    assert!(
+        out.contains("within 30 days") && out.contains("OAuth only"),
+        "{out}"
+    );
+    let read = || async {
+        let pool = h.read_only().await;
+        let row: (Option<i64>, bool, i64) = app::on_db!(&pool, |e| sqlx::query_as(
+            "SELECT max_token_days, oauth_only,
+                    (SELECT COUNT(*) FROM audit_events WHERE action = 'admin.policy.set')
+             FROM accounts WHERE name = 'Acme'"
+        )
+        .fetch_one(e)
+        .await)
+        .unwrap();
+        pool.close().await;
+        row
+    };
+    assert_eq!(read().await, (Some(30), true, 1));
+    let out = h.admin(&set, "");
+    assert!(out.contains("no limit"), "{out}");
+    assert_eq!(read().await, (None, false, 2));
+}
+
 /// Moving up: `admin copy` from a SQLite file into a new database (PostgreSQL when the suite
 /// runs on it), ids kept so every token still decrypts there; a second copy is refused.
 /// Two worker threads: the commands are waited for in a blocking call, and seeding tokens asks
