@@ -28,6 +28,7 @@ mod replicas;
 
 mod router_auth;
 mod runtime_api;
+mod schema;
 mod telemetry;
 mod throttling;
 mod tokens_api;
