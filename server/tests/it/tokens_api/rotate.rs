@@ -120,7 +120,10 @@ async fn a_rotation_under_way_is_not_started_twice() {
         !f.emu.is_revoked(GL) && f.emu.rotated_into(GL).is_none(),
         "GitLab was not asked"
     );
-    // Two at once: one rotates, the other is refused; the token is rotated once.
+    // Two at once: one rotates, the other is refused; the token is rotated once. GitLab takes
+    // half a second to answer, so the second surely comes while the first is under way (answered
+    // at once, the first could be done before the second starts, which then rightly rotates the
+    // new token).
     app::on_db!(&f.app.state.pool, |e| sqlx::query(
         "UPDATE git_tokens SET rotating_until = NULL"
     )
@@ -128,6 +131,10 @@ async fn a_rotation_under_way_is_not_started_twice() {
     .await
     .map(|r| r.rows_affected()))
     .unwrap();
+    f.emu.register(provider_emulator::FakeToken {
+        delay_ms: 500,
+        ..fake(GL, &["write_repository", "read_api"])
+    });
     let (a, b) = tokio::join!(
         rotate(&f, f.seed.globex_rt, None),
         rotate(&f, f.seed.globex_rt, None)
