@@ -22,10 +22,21 @@ fn writes(level: &str) -> bool {
     matches!(level, "write" | "admin")
 }
 
-/// A token fit to be used: known, not revoked, not expired.
-fn usable(emu: &Emulator, token: Option<String>) -> Option<FakeToken> {
-    let t = emu.peek(&token?)?;
-    (!t.revoked && !expired(&t)).then_some(t)
+/// The token presented, if it is fit to be used (known, not revoked, not expired) and its
+/// configured misbehaviour does not answer instead; else the answer to give.
+async fn presented(
+    emu: &Emulator,
+    token: Option<String>,
+    unauthorized: fn() -> Response,
+) -> Result<FakeToken, Response> {
+    let t = token
+        .and_then(|tok| emu.peek(&tok))
+        .filter(|t| !t.revoked && !expired(t))
+        .ok_or_else(unauthorized)?;
+    match misbehave(&t).await {
+        Some(r) => Err(r),
+        None => Ok(t),
+    }
 }
 
 // GitHub "Get a repository" (`GET /repos/{owner}/{repo}`): `permissions` for the token's user;
@@ -36,13 +47,14 @@ pub(crate) async fn github_repo(
     Path((owner, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(t) = usable(&emu, bearer(&headers)) else {
+    let bad_credentials = || {
         let body = json!({ "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest" });
-        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
     };
-    if let Some(r) = misbehave(&t).await {
-        return r;
-    }
+    let t = match presented(&emu, bearer(&headers), bad_credentials).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let path = format!("{owner}/{name}");
     if let Some(r) = failing(&emu, &path) {
         return r;
@@ -211,13 +223,14 @@ pub(crate) async fn bitbucket_permissions(
         })
         .map(|(_, tok)| tok)
         .or_else(|| bearer(&headers));
-    let Some(t) = usable(&emu, token) else {
+    let unauthorized = || {
         let body = json!({ "type": "error", "error": { "message": "Unauthorized" } });
-        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
     };
-    if let Some(r) = misbehave(&t).await {
-        return r;
-    }
+    let t = match presented(&emu, token, unauthorized).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let wanted =
         q.q.strip_prefix("repository.full_name=\"")
             .and_then(|rest| rest.strip_suffix('"'))
@@ -257,12 +270,10 @@ pub(crate) async fn bitbucket_server_repo(
     Path((key, slug)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(t) = usable(&emu, bearer(&headers)) else {
-        return server_unauthorized();
+    let t = match presented(&emu, bearer(&headers), server_unauthorized).await {
+        Ok(t) => t,
+        Err(r) => return r,
     };
-    if let Some(r) = misbehave(&t).await {
-        return r;
-    }
     let path = format!("{key}/{slug}");
     if let Some(r) = failing(&emu, &path) {
         return r;
@@ -293,12 +304,10 @@ pub(crate) async fn bitbucket_server_repos(
     axum::extract::Query(q): axum::extract::Query<ServerSearch>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(t) = usable(&emu, bearer(&headers)) else {
-        return server_unauthorized();
+    let t = match presented(&emu, bearer(&headers), server_unauthorized).await {
+        Ok(t) => t,
+        Err(r) => return r,
     };
-    if let Some(r) = misbehave(&t).await {
-        return r;
-    }
     let enough = |level: &str| match q.permission.as_str() {
         "REPO_ADMIN" => level == "admin",
         "REPO_WRITE" => writes(level),
